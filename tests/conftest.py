@@ -1,0 +1,21 @@
+"""Shared fixtures. TF_USE_LEGACY_KERAS must be set before TensorFlow loads."""
+
+import os
+
+os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+
+import pytest  # noqa: E402
+
+from tfreid.data.default import make_surfaces  # noqa: E402
+from tfreid.data.surfaces import SurfaceConfig  # noqa: E402
+
+TINY_SURFACES = SurfaceConfig(num_identities=14, views_per_identity=4, image_size=96,
+                              test_fraction=0.3, seed=3)
+
+
+@pytest.fixture(scope="session")
+def tiny_dataset(tmp_path_factory):
+    """A small generated surface dataset: 10 train identities, 4 held out."""
+    out = tmp_path_factory.mktemp("data") / "tiny"
+    make_surfaces(out, TINY_SURFACES)
+    return out

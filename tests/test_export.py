@@ -1,0 +1,47 @@
+import json
+
+import numpy as np
+import pytest
+
+from tfreid.backend import tf
+from tfreid.data.images import resize_images
+from tfreid.export import export_saved_model
+from tfreid.models import build_encoder
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    return build_encoder("siamese_base", (48, 40), 12)
+
+
+def test_saved_model_round_trip(tmp_path, encoder):
+    path = export_saved_model(encoder, tmp_path / "export", metadata={"run": "test"})
+    serve = tf.saved_model.load(str(path)).signatures["serving_default"]
+    images = np.random.default_rng(0).integers(0, 256, (5, 97, 61, 3), dtype=np.uint8)
+    exported = serve(images=tf.constant(images))["embeddings"].numpy()
+    in_memory = encoder(resize_images(images, (48, 40)), training=False).numpy()
+    assert exported.shape == (5, 12)
+    np.testing.assert_allclose(exported, in_memory, atol=1e-5)
+    info = json.loads((path / "tfreid.json").read_text())
+    assert info["image_size"] == [48, 40] and info["embedding_dim"] == 12 and info["run"] == "test"
+
+
+def test_export_accepts_any_size(tmp_path, encoder):
+    serve = tf.saved_model.load(str(export_saved_model(encoder, tmp_path / "e"))).signatures[
+        "serving_default"]
+    for shape in [(1, 48, 40, 3), (2, 300, 20, 3)]:
+        assert serve(images=tf.zeros(shape, tf.uint8))["embeddings"].shape == (shape[0], 12)
+
+
+def test_failed_export_keeps_the_old_one(tmp_path, encoder, monkeypatch):
+    target = export_saved_model(encoder, tmp_path / "export")
+    before = sorted(p.name for p in target.rglob("*"))
+
+    def broken_save(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(tf.saved_model, "save", broken_save)
+    with pytest.raises(OSError):
+        export_saved_model(encoder, target)
+    assert sorted(p.name for p in target.rglob("*")) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["export"]

@@ -1,0 +1,78 @@
+"""``make_tfrecords``: write a dataset as tfreid TFRecord shards with a manifest."""
+
+import argparse
+from collections.abc import Sequence
+from pathlib import Path
+
+from tfreid.cli.errors import run_cli
+from tfreid.data.surfaces import SurfaceConfig, surface_records
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="make_tfrecords", description="Write images as tfreid TFRecord shards.")
+    sub = parser.add_subparsers(dest="source", required=True)
+    surfaces = sub.add_parser("surfaces", help="generate the embedded surface dataset")
+    surfaces.add_argument("--out", default="tfrecords/surfaces")
+    surfaces.add_argument("--num-identities", type=int, default=SurfaceConfig().num_identities)
+    surfaces.add_argument("--views", type=int, default=SurfaceConfig().views_per_identity)
+    surfaces.add_argument("--seed", type=int, default=0)
+    folder = sub.add_parser("folder", help="root/<identity>/*.jpg|png")
+    folder.add_argument("root")
+    folder.add_argument("--out", required=True)
+    folder.add_argument("--test-fraction", type=float, default=0.3)
+    folder.add_argument("--seed", type=int, default=0)
+    market = sub.add_parser("market1501", help="a Market-1501 folder")
+    market.add_argument("root")
+    market.add_argument("--out", default="tfrecords/market1501")
+    for child in (surfaces, folder, market):
+        child.add_argument("--images-per-shard", type=int, default=512)
+        child.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
+    return parser
+
+
+def _progress_bar():
+    from tfreid.backend import keras
+
+    bar = keras.utils.Progbar(None, unit_name="image")
+    count = [0]
+
+    def advance(n: int) -> None:
+        count[0] += n
+        bar.update(count[0])
+
+    return advance
+
+
+def _collect(args: argparse.Namespace) -> tuple[dict, dict | None, str]:
+    from tfreid.data import importers
+    from tfreid.data.default import surfaces_source
+
+    if args.source == "surfaces":
+        config = SurfaceConfig(num_identities=args.num_identities,
+                               views_per_identity=args.views, seed=args.seed)
+        return surface_records(config), None, surfaces_source(config)
+    if args.source == "folder":
+        splits, names = importers.image_folder_records(
+            args.root, args.test_fraction, args.seed, progress=_progress_bar())
+        return splits, names, f"image folder {args.root}"
+    return importers.market1501_records(args.root, progress=_progress_bar()), None, \
+        f"Market-1501 {args.root}"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+
+    def command() -> int:
+        from tfreid.data.writer import write_dataset
+
+        splits, names, source = _collect(args)
+        manifest = write_dataset(args.out, splits, name=Path(args.out).name, source=source,
+                                 images_per_shard=args.images_per_shard,
+                                 identity_names=names, overwrite=args.overwrite)
+        counts = ", ".join(f"{s} {i['num_images']} images / {i['num_identities']} ids"
+                           for s, i in manifest["splits"].items())
+        print(f"wrote {args.out}: {counts}")
+        return 0
+
+    return run_cli(command)

@@ -1,0 +1,107 @@
+"""tf.data reading of tfreid TFRecord datasets.
+
+Pipeline: list shards -> TFRecordDataset -> parse (schema.FEATURES) -> decode
+JPEG/PNG -> resize to ``image_size`` (uint8) -> cache -> prefetch, with
+AUTOTUNE parallelism. Images stay uint8: scaling to [0, 1] is the first layer
+of every tfreid encoder, so exported models take raw uint8 pixels too.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from tfreid.backend import tf
+from tfreid.data.images import decode_image, resize_images
+from tfreid.data.manifest import read_manifest, split_info
+from tfreid.data.schema import parse_record
+from tfreid.errors import DataError
+
+AUTOTUNE = tf.data.AUTOTUNE
+
+
+@dataclass
+class SplitArrays:
+    """One split held in memory: images (N, H, W, 3) uint8 and their labels."""
+
+    images: np.ndarray
+    identities: np.ndarray
+    cameras: np.ndarray
+    filenames: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.identities)
+
+    def subset(self, mask_or_index: np.ndarray) -> "SplitArrays":
+        """The entries selected by a boolean mask or an index array."""
+        return SplitArrays(self.images[mask_or_index], self.identities[mask_or_index],
+                           self.cameras[mask_or_index], self.filenames[mask_or_index])
+
+
+def _records_to_examples(files: list[str], image_size: tuple[int, int]) -> tf.data.Dataset:
+    def to_example(serialized: tf.Tensor) -> dict[str, tf.Tensor]:
+        record = parse_record(serialized)
+        return {
+            "image": resize_images(decode_image(record["image"]), image_size),
+            "identity": record["identity"],
+            "camera": record["camera"],
+            "filename": record["filename"],
+        }
+
+    parallel = AUTOTUNE if len(files) > 1 else None
+    records = tf.data.TFRecordDataset(files, num_parallel_reads=parallel)
+    return records.map(to_example, num_parallel_calls=AUTOTUNE)
+
+
+def split_dataset(
+    dataset_dir: str | Path, split: str, image_size: tuple[int, int], cache: bool = True
+) -> tf.data.Dataset:
+    """A ``tf.data.Dataset`` of dicts (image uint8 (H, W, 3), identity, camera, filename)."""
+    dataset_dir = Path(dataset_dir)
+    info = split_info(read_manifest(dataset_dir), split)
+    files = [str(dataset_dir / name) for name in info["files"]]
+    dataset = _records_to_examples(files, tuple(image_size))
+    if cache:
+        dataset = dataset.cache()
+    return dataset.prefetch(AUTOTUNE)
+
+
+def _read_shard(path: Path, image_size: tuple[int, int], expected: int) -> list[dict]:
+    """Decoded batches of one shard; DataError if it is corrupt or short of records.
+
+    TFRecordDataset stops silently at a record cut off at the end of a file, so
+    the count is checked against the manifest's ``file_records``.
+    """
+    batches = []
+    try:
+        for batch in _records_to_examples([str(path)], image_size).batch(256).as_numpy_iterator():
+            batches.append(batch)
+    except (tf.errors.DataLossError, tf.errors.InvalidArgumentError) as error:
+        first_line = str(error.message).strip().splitlines()[0]
+        raise DataError(f"corrupt TFRecord shard {path}: {first_line}") from None
+    found = sum(len(batch["identity"]) for batch in batches)
+    if found != expected:
+        raise DataError(f"corrupt TFRecord shard {path}: {found} of {expected} records "
+                        "readable (truncated file?)")
+    return batches
+
+
+def load_split(dataset_dir: str | Path, split: str, image_size: tuple[int, int]) -> SplitArrays:
+    """Read a whole split into memory, checking every record on the way.
+
+    A truncated or corrupted shard, or an image that does not decode, raises a
+    DataError naming the shard instead of failing later inside training.
+    """
+    dataset_dir = Path(dataset_dir)
+    info = split_info(read_manifest(dataset_dir), split)
+    batches = []
+    for name, expected in zip(info["files"], info["file_records"], strict=True):
+        batches.extend(_read_shard(dataset_dir / name, tuple(image_size), expected))
+    if not batches:
+        raise DataError(f"split {split!r} of {dataset_dir} holds no readable record")
+    return SplitArrays(
+        images=np.concatenate([b["image"] for b in batches]),
+        identities=np.concatenate([b["identity"] for b in batches]),
+        cameras=np.concatenate([b["camera"] for b in batches]),
+        filenames=np.concatenate([b["filename"] for b in batches]).astype(str),
+    )

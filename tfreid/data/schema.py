@@ -1,0 +1,66 @@
+"""The one TFRecord schema of tfreid datasets.
+
+Each record is a ``tf.train.Example`` with these features:
+
+=========  ======  ==========================================================
+key        type    meaning
+=========  ======  ==========================================================
+image      bytes   the encoded image (JPEG or PNG), as read from its source
+identity   int64   who or what the image shows (>= 0; 0 may be a distractor)
+camera     int64   camera / viewpoint the image was taken from (>= 0)
+filename   bytes   name of the source file, for tracing results back
+height     int64   height of the encoded image in pixels
+width      int64   width of the encoded image in pixels
+=========  ======  ==========================================================
+"""
+
+from dataclasses import dataclass
+
+from tfreid.backend import tf
+
+FEATURES = {
+    "image": tf.io.FixedLenFeature([], tf.string),
+    "identity": tf.io.FixedLenFeature([], tf.int64),
+    "camera": tf.io.FixedLenFeature([], tf.int64),
+    "filename": tf.io.FixedLenFeature([], tf.string),
+    "height": tf.io.FixedLenFeature([], tf.int64),
+    "width": tf.io.FixedLenFeature([], tf.int64),
+}
+
+
+@dataclass(frozen=True)
+class ImageRecord:
+    """One image with its labels, ready to be serialised."""
+
+    image: bytes
+    identity: int
+    camera: int
+    filename: str
+    height: int
+    width: int
+
+
+def _int64(value: int) -> tf.train.Feature:
+    return tf.train.Feature(int64_list=tf.train.Int64List(value=[int(value)]))
+
+
+def _bytes(value: bytes) -> tf.train.Feature:
+    return tf.train.Feature(bytes_list=tf.train.BytesList(value=[value]))
+
+
+def serialize_record(record: ImageRecord) -> bytes:
+    """Serialise a record as a ``tf.train.Example`` in the schema above."""
+    feature = {
+        "image": _bytes(record.image),
+        "identity": _int64(record.identity),
+        "camera": _int64(record.camera),
+        "filename": _bytes(record.filename.encode("utf-8")),
+        "height": _int64(record.height),
+        "width": _int64(record.width),
+    }
+    return tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString()
+
+
+def parse_record(serialized: tf.Tensor) -> dict[str, tf.Tensor]:
+    """Parse one serialised example into a dict of tensors (image still encoded)."""
+    return tf.io.parse_single_example(serialized, FEATURES)

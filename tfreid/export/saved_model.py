@@ -1,0 +1,50 @@
+"""Export an encoder as a SavedModel that needs nothing but TensorFlow to embed.
+
+The ``serving_default`` signature takes ``images``: a uint8 batch (B, H, W, 3)
+of any H and W, resizes it with ``tfreid.data.images.resize_images`` (the
+reader's own resizing) to the encoder's input size and returns
+``{"embeddings": (B, D) float32}``. ``tfreid.json`` beside it records the input
+size, embedding size and distance metric.
+"""
+
+import json
+from pathlib import Path
+from typing import Any
+
+from tfreid.backend import keras, tf
+from tfreid.data.atomic import atomic_directory
+from tfreid.data.images import resize_images
+
+METADATA_NAME = "tfreid.json"
+
+
+class EmbeddingServer(tf.Module):
+    """tf.Module wrapping an encoder with a uint8, any-size serving function."""
+
+    def __init__(self, encoder: keras.Model):
+        super().__init__(name="embedding_server")
+        self.encoder = encoder
+        self.image_size = tuple(int(n) for n in encoder.input_shape[1:3])
+
+    @tf.function(input_signature=[tf.TensorSpec([None, None, None, 3], tf.uint8, name="images")])
+    def serve(self, images: tf.Tensor) -> dict[str, tf.Tensor]:
+        pixels = resize_images(images, self.image_size)
+        return {"embeddings": self.encoder(pixels, training=False)}
+
+
+def export_saved_model(
+    encoder: keras.Model, export_dir: str | Path, metadata: dict[str, Any] | None = None,
+    overwrite: bool = True,
+) -> Path:
+    """Write the SavedModel into ``export_dir`` atomically; return its path."""
+    server = EmbeddingServer(encoder)
+    info = {"image_size": list(server.image_size),
+            "embedding_dim": int(encoder.output_shape[-1]),
+            "input": "uint8 images (B, H, W, 3), any H and W",
+            "signature": "serving_default", "output": "embeddings",
+            **(metadata or {})}
+    with atomic_directory(export_dir, overwrite=overwrite) as staging:
+        tf.saved_model.save(server, str(staging), signatures={"serving_default": server.serve})
+        (staging / METADATA_NAME).write_text(json.dumps(info, indent=2) + "\n")
+    return Path(export_dir)
+
