@@ -74,6 +74,21 @@ def test_nan_loss_stops_training_without_export(tmp_path, tiny_dataset):
     assert not (tmp_path / "export").exists()
 
 
+def test_image_size_flag_takes_square_or_height_by_width(tmp_path, tiny_dataset):
+    from tfreid.cli.train_siamese import config_from_args
+
+    assert config_from_args(["--image-size", "48"]).image_shape() == (48, 48)
+    config = config_from_args(["--image-size", "72x40", "--backbone", "siamese_base"])
+    assert config.image_shape() == (72, 40)
+    settings = dict(backbone="siamese_base", image_size=(72, 40), epochs=1)
+    results = train_siamese(tiny_config(tmp_path, tiny_dataset, **settings), verbose=0)
+    serve = tf.saved_model.load(results["export"])
+    metadata = json.loads((Path(results["export"]) / "tfreid.json").read_text())
+    assert metadata["image_size"] == [72, 40]
+    assert serve.signatures["serving_default"](images=tf.zeros([1, 9, 9, 3], tf.uint8))[
+        "embeddings"].shape == (1, 16)
+
+
 def test_bad_config_values():
     with pytest.raises(ConfigError, match="unknown loss 'triplet'"):
         SiameseConfig(loss="triplet").check()

@@ -1,5 +1,6 @@
 """The ``tfreid`` console command: ``tfreid <command> [options]``."""
 
+import importlib
 import sys
 from collections.abc import Sequence
 
@@ -14,6 +15,4 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not argv or argv[0] not in COMMANDS:
         print(f"usage: tfreid {{{','.join(COMMANDS)}}} [options]", file=sys.stderr)
         return 0 if argv[:1] in (["-h"], ["--help"]) else 2
-    import importlib
-
     return importlib.import_module(COMMANDS[argv[0]]).main(argv[1:])

@@ -7,6 +7,17 @@ from tfreid.cli.errors import run_cli
 from tfreid.training.siamese_config import LOSSES, SiameseConfig
 
 
+def image_size(text: str) -> int | tuple[int, int]:
+    """'64' -> 64; '128x64' -> (128, 64)."""
+    try:
+        sides = tuple(int(side) for side in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (use 64 or 128x64)") from None
+    if len(sides) not in (1, 2):
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (use 64 or 128x64)")
+    return sides[0] if len(sides) == 1 else sides
+
+
 def build_parser() -> argparse.ArgumentParser:
     defaults = SiameseConfig()
     parser = argparse.ArgumentParser(
@@ -23,7 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     add("--batch-size", type=int, default=defaults.batch_size, help="pairs per batch (even)")
     add("--lr", type=float, default=defaults.lr)
     add("--margin", type=float, default=defaults.margin)
-    add("--image-size", type=int, default=defaults.image_size)
+    add("--image-size", type=image_size, default=defaults.image_size,
+        help="side of square inputs, or HxW (e.g. 128x64 for Market-1501)")
     add("--embedding-dim", type=int, default=defaults.embedding_dim)
     add("--patience", type=int, default=defaults.patience, help="early-stopping epochs")
     add("--seed", type=int, default=defaults.seed)

@@ -34,7 +34,7 @@ from tfreid.training.siamese_config import SiameseConfig
 def load_siamese_data(config: SiameseConfig) -> dict[str, SplitArrays]:
     """train, val_query, val_gallery (identities held out of train), query, gallery."""
     dataset_dir = Path(config.dataset) if config.dataset else ensure_default_dataset()
-    size = (config.image_size, config.image_size)
+    size = config.image_shape()
     splits = {split: load_split(dataset_dir, split, size) for split in ("query", "gallery")}
     train_all = load_split(dataset_dir, "train", size)
     check_pairable(train_all.identities, "train")
@@ -52,7 +52,7 @@ def _targets(loss: str) -> tuple[str, ...]:
 def build_siamese_training(config: SiameseConfig) -> tuple[keras.Model, keras.Model]:
     """(encoder, compiled Siamese model) for ``config``."""
     keras.utils.set_random_seed(config.seed)
-    encoder = build_encoder(config.backbone, (config.image_size,) * 2, config.embedding_dim)
+    encoder = build_encoder(config.backbone, config.image_shape(), config.embedding_dim)
     siamese = build_siamese(encoder, merge_head=config.loss != "contrastive")
     losses = {"distance": ContrastiveLoss(config.margin), "logit": BinaryVerificationLoss()}
     metrics = {"distance": [DistancePairAccuracy(config.margin / 2)],

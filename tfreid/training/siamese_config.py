@@ -29,7 +29,7 @@ class SiameseConfig:
     batch_size: int = 64
     lr: float = 3e-4
     margin: float = 1.0
-    image_size: int = 64
+    image_size: int | tuple[int, int] = 64
     embedding_dim: int = 100
     seed: int = 0
     logdir: str | None = None
@@ -49,7 +49,7 @@ class SiameseConfig:
             raise ConfigError(
                 f"unknown backbone {self.backbone!r}; choose from {sorted(BACKBONES)}")
         positive = {"epochs": self.epochs, "steps_per_epoch": self.steps_per_epoch,
-                    "image_size": self.image_size, "embedding_dim": self.embedding_dim,
+                    "image_size": min(self.image_shape()), "embedding_dim": self.embedding_dim,
                     "validation_steps": self.validation_steps, "monitor_every": self.monitor_every}
         for name, value in positive.items():
             if value < 1:
@@ -58,9 +58,15 @@ class SiameseConfig:
             raise ConfigError(f"batch size must be even and >= 2, got {self.batch_size}")
         if not (self.lr > 0 and self.margin > 0):
             raise ConfigError("learning rate and margin must be positive")
-        if self.backbone == "table1" and self.image_size < 36:
+        if self.backbone == "table1" and min(self.image_shape()) < 36:
             raise ConfigError(
                 f"the table1 CNN needs images of at least 36 px, got {self.image_size}")
+
+    def image_shape(self) -> tuple[int, int]:
+        """(height, width) of the images the encoder sees."""
+        if isinstance(self.image_size, int):
+            return (self.image_size, self.image_size)
+        return tuple(self.image_size)
 
     def resolved_run_name(self) -> str:
         return self.run_name or f"siamese-{self.loss}-{datetime.now():%Y%m%d-%H%M%S}"
