@@ -45,3 +45,19 @@ def test_failed_export_keeps_the_old_one(tmp_path, encoder, monkeypatch):
         export_saved_model(encoder, target)
     assert sorted(p.name for p in target.rglob("*")) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["export"]
+
+
+def test_correlation_graph_of_an_export(tmp_path, encoder, tiny_dataset, capsys):
+    from tfreid.cli.correlation_graph import main
+    from tfreid.data import load_split
+    from tfreid.export.embedding import embed_with_export
+
+    export = export_saved_model(encoder, tmp_path / "export")
+    images = load_split(tiny_dataset, "gallery", (48, 40)).images
+    np.testing.assert_allclose(embed_with_export(export, images),
+                               encoder(images, training=False).numpy(), atol=1e-5)
+    assert main([str(export), "--dataset", str(tiny_dataset)]) == 0
+    assert "features connected" in capsys.readouterr().out
+    assert (export / "correlation_graph.png").exists()
+    assert main([str(tmp_path), "--dataset", str(tiny_dataset)]) == 2
+    assert "not a tfreid export" in capsys.readouterr().err

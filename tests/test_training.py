@@ -12,7 +12,7 @@ from tfreid.data import load_split, read_manifest, write_dataset
 from tfreid.data.importers import read_record
 from tfreid.errors import ConfigError, TrainingError
 from tfreid.training import SiameseConfig, train_siamese
-from tfreid.training.siamese import _check_finite, chance_scores
+from tfreid.training.run import chance_scores, check_finite
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -64,7 +64,7 @@ def test_chance_level_rank1_is_analytic():
 
 def test_nan_loss_is_a_training_error():
     with pytest.raises(TrainingError, match="loss became nan at epoch 3"):
-        _check_finite({"loss": [0.5, 0.4, float("nan")], "val_mAP": [0.1, 0.2]})
+        check_finite({"loss": [0.5, 0.4, float("nan")], "val_mAP": [0.1, 0.2]})
 
 
 def test_nan_loss_stops_training_without_export(tmp_path, tiny_dataset):

@@ -3,9 +3,20 @@
 import math
 from typing import Any
 
-from tfreid.backend import keras
+import numpy as np
+
+from tfreid.backend import keras, tf
 from tfreid.data.reader import SplitArrays
-from tfreid.training.embedding import evaluate_encoder
+from tfreid.metrics import feature_correlation_matrix
+from tfreid.training.embedding import embed, score_embeddings
+
+
+def correlation_image(embeddings: np.ndarray, min_side: int = 256) -> np.ndarray:
+    """|corr| of the features as a (S, S, 1) uint8 image: white = |corr| 1, black = 0."""
+    corr = np.abs(feature_correlation_matrix(embeddings))
+    scale = max(1, -(-min_side // corr.shape[0]))
+    pixels = np.kron(corr, np.ones((scale, scale)))
+    return (pixels * 255).round().astype(np.uint8)[..., None]
 
 
 class CorrelationMonitor(keras.callbacks.Callback):
@@ -15,12 +26,13 @@ class CorrelationMonitor(keras.callbacks.Callback):
     2-4) to the epoch's ``logs``. Keras hands one ``logs`` dict to every callback
     in turn, so callbacks listed after this one (TensorBoard, EarlyStopping,
     CSVLogger) and ``History`` see the values: TensorBoard writes them as
-    ``epoch_rank1`` etc. in the run's ``validation`` folder.
+    ``epoch_rank1`` etc. in the run's ``validation`` folder. With ``log_dir``,
+    the |correlation| matrix of the features is written there as an image too.
     """
 
     def __init__(
         self, encoder: keras.Model, query: SplitArrays, gallery: SplitArrays,
-        every_n_epochs: int = 1, metric: str = "euclidean",
+        every_n_epochs: int = 1, metric: str = "euclidean", log_dir: str | None = None,
     ):
         super().__init__()
         self.encoder = encoder
@@ -28,12 +40,22 @@ class CorrelationMonitor(keras.callbacks.Callback):
         self.gallery = gallery
         self.every_n_epochs = every_n_epochs
         self.metric = metric
+        self.log_dir = log_dir
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if logs is None or (epoch + 1) % self.every_n_epochs:
             return
         if not math.isfinite(logs.get("loss", 0.0)):
             return  # TerminateOnNaN has stopped training; the weights are not worth scoring
-        scores = evaluate_encoder(self.encoder, self.query, self.gallery, self.metric)
+        query_embeddings = embed(self.encoder, self.query.images)
+        gallery_embeddings = embed(self.encoder, self.gallery.images)
+        scores = score_embeddings(query_embeddings, self.query, gallery_embeddings,
+                                  self.gallery, self.metric)
         for key in ("rank1", "mAP", "mAC", "CF"):
             logs[f"val_{key}"] = float(scores[key])
+        if self.log_dir:
+            image = correlation_image(np.concatenate([query_embeddings, gallery_embeddings]))
+            writer = tf.summary.create_file_writer(self.log_dir)
+            with writer.as_default():
+                tf.summary.image("feature_correlation", image[None], step=epoch)
+            writer.close()

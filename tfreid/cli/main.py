@@ -5,8 +5,12 @@ import sys
 from collections.abc import Sequence
 
 COMMANDS = {
-    "train-siamese": "tfreid.cli.train_siamese",
-    "make-tfrecords": "tfreid.cli.make_tfrecords",
+    "train-siamese": ("tfreid.cli.train_siamese", "main"),
+    "train-triplet": ("tfreid.cli.train_triplet", "main"),
+    "train-ensemble": ("tfreid.cli.train_triplet", "ensemble_main"),
+    "make-tfrecords": ("tfreid.cli.make_tfrecords", "main"),
+    "experiment": ("tfreid.cli.experiment", "main"),
+    "correlation-graph": ("tfreid.cli.correlation_graph", "main"),
 }
 
 
@@ -15,4 +19,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not argv or argv[0] not in COMMANDS:
         print(f"usage: tfreid {{{','.join(COMMANDS)}}} [options]", file=sys.stderr)
         return 0 if argv[:1] in (["-h"], ["--help"]) else 2
-    return importlib.import_module(COMMANDS[argv[0]]).main(argv[1:])
+    module, function = COMMANDS[argv[0]]
+    return getattr(importlib.import_module(module), function)(argv[1:])

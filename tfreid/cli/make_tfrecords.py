@@ -25,7 +25,10 @@ def build_parser() -> argparse.ArgumentParser:
     market = sub.add_parser("market1501", help="a Market-1501 folder")
     market.add_argument("root")
     market.add_argument("--out", default="tfrecords/market1501")
-    for child in (surfaces, folder, market):
+    cf = sub.add_parser("cf-npz", help="a psorus/cf .npz file (x, i, tx, ti, gx, gi)")
+    cf.add_argument("path")
+    cf.add_argument("--out", required=True)
+    for child in (surfaces, folder, market, cf):
         child.add_argument("--images-per-shard", type=int, default=512)
         child.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
     return parser
@@ -56,6 +59,10 @@ def _collect(args: argparse.Namespace) -> tuple[dict, dict | None, str]:
         splits, names = importers.image_folder_records(
             args.root, args.test_fraction, args.seed, progress=_progress_bar())
         return splits, names, f"image folder {args.root}"
+    if args.source == "cf-npz":
+        from tfreid.data.cf_npz import cf_npz_records
+
+        return cf_npz_records(args.path), None, f"psorus/cf npz {args.path}"
     return importers.market1501_records(args.root, progress=_progress_bar()), None, \
         f"Market-1501 {args.root}"
 

@@ -28,7 +28,9 @@ def check_pairable(identities: np.ndarray, split: str = "train") -> None:
             f"({len(lonely)} such identities); a same-identity pair needs 2")
 
 
-def _index_tables(identities: np.ndarray) -> dict[str, tf.Tensor]:
+def index_tables(identities: np.ndarray) -> dict[str, tf.Tensor]:
+    """Lookup tensors: images sorted by identity (``order``), each image's class,
+    each class's ``starts`` and ``counts`` in that order, each image's rank in it."""
     order = np.argsort(identities, kind="stable")
     _, class_of, counts = np.unique(identities, return_inverse=True, return_counts=True)
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
@@ -73,7 +75,7 @@ def pair_dataset(
     if batch_size < 2 or batch_size % 2:
         raise DataError(f"pair batch size must be even and >= 2, got {batch_size}")
     check_pairable(identities)
-    tables = _index_tables(np.asarray(identities))
+    tables = index_tables(np.asarray(identities))
     pixels = tf.constant(images)
 
     def to_batch(element: tf.Tensor):

@@ -9,10 +9,14 @@ from tfreid.errors import DataError
 def hold_out_identities(
     data: SplitArrays, fraction: float, seed: int
 ) -> tuple[SplitArrays, SplitArrays]:
-    """Split ``data`` by identity: (kept, held out), no identity in both."""
+    """Split ``data`` by identity: (kept, held out), no identity in both.
+
+    max(2, round(fraction * identities)) identities are held out (a ranking
+    needs at least two); at least two must stay.
+    """
     ids = np.unique(data.identities)
-    count = int(round(len(ids) * fraction))
-    if not 2 <= count <= len(ids) - 2:
+    count = max(2, int(round(len(ids) * fraction)))
+    if count > len(ids) - 2:
         raise DataError(f"cannot hold out {fraction:.0%} of {len(ids)} identities "
                         "and keep at least 2 on each side")
     held = np.random.default_rng([seed, 11]).choice(ids, size=count, replace=False)
@@ -36,3 +40,25 @@ def query_gallery_split(data: SplitArrays, seed: int) -> tuple[SplitArrays, Spli
     is_query = np.zeros(len(data), dtype=bool)
     is_query[query_index] = True
     return data.subset(is_query), data.subset(~is_query)
+
+
+def concatenate(parts: list[SplitArrays]) -> SplitArrays:
+    """One SplitArrays holding all entries of ``parts`` in order."""
+    return SplitArrays(*(np.concatenate([getattr(p, field) for p in parts])
+                         for field in ("images", "identities", "cameras", "filenames")))
+
+
+def identity_folds(
+    data: SplitArrays, num_folds: int, fold: int, seed: int
+) -> tuple[SplitArrays, SplitArrays]:
+    """(train, test) for fold ``fold`` of ``num_folds`` identity-disjoint folds.
+
+    Identities are shuffled (seeded) and dealt round-robin into folds, so fold
+    sizes differ by at most one identity; fold ``fold`` is the test set.
+    """
+    ids = np.unique(data.identities)
+    if len(ids) < 2 * num_folds:
+        raise DataError(f"{len(ids)} identities are too few for {num_folds} folds")
+    shuffled = np.random.default_rng([seed, 19]).permutation(ids)
+    test_mask = np.isin(data.identities, shuffled[fold::num_folds])
+    return data.subset(~test_mask), data.subset(test_mask)

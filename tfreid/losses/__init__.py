@@ -2,5 +2,8 @@
 
 from tfreid.losses.binary_verification import BinaryVerificationLoss
 from tfreid.losses.contrastive import ContrastiveLoss
+from tfreid.losses.per_member import PerMemberLoss
+from tfreid.losses.triplet import TripletLoss, TripletMiningLoss
 
-__all__ = ["BinaryVerificationLoss", "ContrastiveLoss"]
+__all__ = ["BinaryVerificationLoss", "ContrastiveLoss", "PerMemberLoss", "TripletLoss",
+           "TripletMiningLoss"]

@@ -16,7 +16,11 @@ BACKBONES: dict[str, Callable[..., keras.Model]] = {
 def build_encoder(
     backbone: str, image_size: tuple[int, int], embedding_dim: int, **options
 ) -> keras.Model:
-    """An encoder ``backbone`` for (H, W, 3) images giving ``embedding_dim`` features."""
+    """An encoder ``backbone`` for (H, W, 3) images giving ``embedding_dim`` features.
+
+    ``options`` go to the builder (``name``; ``activation``, ``width``, ``downscale``
+    for table1).
+    """
     if backbone not in BACKBONES:
         raise ConfigError(f"unknown backbone {backbone!r}; choose from {sorted(BACKBONES)}")
     return BACKBONES[backbone]((*image_size, 3), embedding_dim=embedding_dim, **options)

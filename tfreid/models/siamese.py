@@ -6,24 +6,18 @@ same-identity logit for binary verification. The sigmoid is left to the loss.
 """
 
 from tfreid.backend import keras, tf
-
-SQRT_FLOOR = 1e-12
-
-
-def safe_euclidean(squared: tf.Tensor) -> tf.Tensor:
-    """sqrt(max(squared, 1e-12)): the distance with a finite gradient at zero.
-
-    d sqrt(x)/dx is infinite at x = 0; below the floor the gradient flows into
-    the constant instead, so identical embeddings give a zero, not NaN, gradient.
-    """
-    return tf.sqrt(tf.maximum(squared, SQRT_FLOOR))
+from tfreid.losses.distances import pair_distance
 
 
 class PairDistance(keras.layers.Layer):
-    """Euclidean distance between two batches of embeddings, shape (B,)."""
+    """Euclidean distance between two batches of embeddings, shape (B,).
+
+    The square root is floored (``safe_sqrt``), so identical embeddings give a
+    zero, not NaN, gradient.
+    """
 
     def call(self, a: tf.Tensor, b: tf.Tensor) -> tf.Tensor:
-        return safe_euclidean(tf.reduce_sum(tf.square(a - b), axis=-1))
+        return pair_distance(a, b)
 
 
 class AbsoluteDifference(keras.layers.Layer):

@@ -21,15 +21,21 @@ def embed(encoder: keras.Model, images: np.ndarray, batch_size: int = 256) -> np
     return embeddings
 
 
-def evaluate_encoder(
-    encoder: keras.Model, query: SplitArrays, gallery: SplitArrays, metric: str = "euclidean"
+def score_embeddings(
+    query_embeddings: np.ndarray, query: SplitArrays, gallery_embeddings: np.ndarray,
+    gallery: SplitArrays, metric: str = "euclidean",
 ) -> dict[str, Any]:
-    """rank-1, mAP and the CMC curve (Market-1501 protocol), mAC and CF of the gallery."""
-    query_embeddings = embed(encoder, query.images)
-    gallery_embeddings = embed(encoder, gallery.images)
+    """rank-1, mAP, CMC (Market-1501 protocol) and mAC, CF of all the embeddings."""
     ranking = evaluate_ranking(
         query_embeddings, query.identities, gallery_embeddings, gallery.identities,
         query.cameras, gallery.cameras, metric=metric)
-    all_embeddings = np.concatenate([query_embeddings, gallery_embeddings])
-    return {**ranking, "mAC": mean_absolute_correlation(all_embeddings),
-            "CF": correlated_features(all_embeddings)}
+    every = np.concatenate([query_embeddings, gallery_embeddings])
+    return {**ranking, "mAC": mean_absolute_correlation(every), "CF": correlated_features(every)}
+
+
+def evaluate_encoder(
+    encoder: keras.Model, query: SplitArrays, gallery: SplitArrays, metric: str = "euclidean"
+) -> dict[str, Any]:
+    """Embed query and gallery with ``encoder`` and score them (``score_embeddings``)."""
+    return score_embeddings(embed(encoder, query.images), query,
+                            embed(encoder, gallery.images), gallery, metric)

@@ -1,0 +1,77 @@
+import numpy as np
+import pytest
+
+from tfreid.backend import tf
+from tfreid.cli.train_triplet import config_from_args, ensemble_main
+from tfreid.errors import ConfigError
+from tfreid.losses import PerMemberLoss, TripletMiningLoss
+from tfreid.models import build_encoder
+from tfreid.models.ensemble import build_ensemble, member_dims
+from tfreid.training import TripletConfig, train_triplet
+
+
+def tiny(tmp_path, dataset, **overrides):
+    settings = dict(dataset=str(dataset), epochs=2, num_triplets=96, batch_size=32,
+                    image_size=40, embedding_dim=12, run_name="t", logdir=str(tmp_path / "logs"),
+                    export=str(tmp_path / "export"))
+    return TripletConfig(**{**settings, **overrides})
+
+
+@pytest.mark.parametrize("mining", ["random", "all", "hard", "semihard"])
+def test_triplet_training_end_to_end(tmp_path, tiny_dataset, mining):
+    results = train_triplet(tiny(tmp_path, tiny_dataset, mining=mining), verbose=0)
+    assert len(results["history"]["val_mAC"]) == 2 and np.isfinite(results["history"]["loss"]).all()
+    serve = tf.saved_model.load(str(tmp_path / "export")).signatures["serving_default"]
+    assert serve(images=tf.zeros([2, 50, 50, 3], tf.uint8))["embeddings"].shape == (2, 12)
+
+
+def test_member_dims():
+    assert member_dims(100, 3) == [33, 33, 33]
+    assert member_dims(100, 4, member_dim=25) == [25] * 4
+    with pytest.raises(ConfigError):
+        member_dims(2, 3)
+
+
+def test_ensemble_members_are_independent():
+    members = [build_encoder("table1", (40, 40), 5, name=f"member{i}") for i in range(3)]
+    ensemble = build_ensemble(members)
+    assert ensemble.output_shape == (None, 15)
+    weights = [{id(w) for w in m.weights} for m in members]
+    assert not (weights[0] & weights[1]) and not (weights[1] & weights[2])
+    images = np.random.default_rng(0).integers(0, 255, (4, 40, 40, 3)).astype(np.float32)
+    np.testing.assert_allclose(ensemble(images).numpy()[:, 5:10], members[1](images).numpy(),
+                               rtol=1e-5)
+    # Side by side: the loss of member 0's slice gives no gradient to member 1's weights.
+    labels = tf.constant([0, 0, 1, 1])
+    with tf.GradientTape() as tape:
+        loss = TripletMiningLoss("all")(labels, ensemble(images)[:, :5])
+    gradients = tape.gradient(loss, members[1].trainable_weights)
+    assert all(g is None or not np.any(g.numpy()) for g in gradients)
+    with tf.GradientTape() as tape:
+        total = PerMemberLoss(TripletMiningLoss("all"), [5, 5, 5])(labels, ensemble(images))
+    assert all(np.any(g.numpy()) for g in tape.gradient(total, members[2].trainable_weights))
+
+
+def test_ensemble_trained_in_turn_is_one_model(tmp_path, tiny_dataset):
+    config = tiny(tmp_path, tiny_dataset, members=3, embedding_dim=10, epochs=1)
+    results = train_triplet(config, verbose=0)
+    assert {"member0_loss", "member1_loss", "member2_loss"} <= set(results["history"])
+    for index in range(3):
+        assert (tmp_path / "logs" / f"member{index}").is_dir()
+    serve = tf.saved_model.load(str(tmp_path / "export")).signatures["serving_default"]
+    assert serve(images=tf.zeros([1, 40, 40, 3], tf.uint8))["embeddings"].shape == (1, 9)
+
+
+def test_ensemble_cli_defaults_to_three_members():
+    config = config_from_args([], TripletConfig(members=3))
+    assert config.members == 3 and member_dims(config.embedding_dim, 3) == [33, 33, 33]
+    assert config.epochs == 100 and config.patience == 10 and config.batch_size == 128
+    assert ensemble_main(["--mining", "semihard", "--samples-per-identity", "1",
+                          "--dataset", "/nonexistent"]) == 2
+
+
+def test_bad_triplet_config():
+    with pytest.raises(ConfigError, match="unknown mining"):
+        TripletConfig(mining="hardest").check()
+    with pytest.raises(ConfigError, match="downscaling"):
+        TripletConfig(image_size=64, downscale=2).check()

@@ -1,0 +1,74 @@
+"""Run a sweep of triplet trainings over folds, one JSON line per finished run.
+
+The results file is the sweep's memory: a run whose key (its settings and
+fold) is already there is not run again, so an interrupted sweep resumes and a
+sweep extended with new values runs only those. Lines are appended whole and
+flushed to disk as each run ends.
+"""
+
+import json
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from tfreid.errors import DataError
+from tfreid.training.triplet_config import TripletConfig
+
+HISTORY_KEYS = ("loss", "val_rank1", "val_mAP", "val_mAC", "val_CF")
+
+
+def run_key(variant: dict[str, Any], fold: int) -> str:
+    """The identity of one run within a sweep."""
+    return json.dumps({"variant": variant, "fold": fold}, sort_keys=True)
+
+
+def read_rows(path: str | Path) -> list[dict[str, Any]]:
+    """Rows of a results file (none if it does not exist yet)."""
+    path = Path(path)
+    if not path.exists():
+        return []
+    rows = []
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        if line.strip():
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError:
+                raise DataError(f"{path} line {number} is not JSON; fix or remove it") from None
+    return rows
+
+
+def _append(path: Path, row: dict[str, Any]) -> None:
+    with path.open("a") as handle:
+        handle.write(json.dumps(row, default=float) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _row(variant: dict, fold: int, config: TripletConfig, results: dict) -> dict[str, Any]:
+    test = results["test"]
+    return {"key": run_key(variant, fold), "variant": variant, "fold": fold,
+            "config": config.to_dict(), "rank1": test["rank1"], "mAP": test["mAP"],
+            "mAC": test["mAC"], "CF": test["CF"], "epochs": results["epochs_run"],
+            "seconds": results["train_seconds"],
+            "history": {k: v for k, v in results["history"].items() if k in HISTORY_KEYS}}
+
+
+def run_sweep(
+    base: TripletConfig, variants: Sequence[dict[str, Any]], folds: int, results_path: str | Path,
+    train: Callable[[TripletConfig], dict[str, Any]], log_root: str | Path,
+) -> list[dict[str, Any]]:
+    """Train every (variant, fold) not yet in ``results_path``; return all rows."""
+    results_path = Path(results_path)
+    results_path.parent.mkdir(parents=True, exist_ok=True)
+    done = {row["key"] for row in read_rows(results_path)}
+    for variant in variants:
+        for fold in range(folds):
+            if run_key(variant, fold) in done:
+                continue
+            name = "-".join(f"{k}{v}" for k, v in variant.items()) + f"-fold{fold}"
+            config = replace(base, **variant, folds=folds, fold=fold, run_name=name,
+                             logdir=str(Path(log_root) / name), save_export=False)
+            _append(results_path, _row(variant, fold, config, train(config)))
+    return read_rows(results_path)

@@ -1,0 +1,63 @@
+"""The sweeps of paper 000, as named studies over ``TripletConfig`` fields.
+
+Each study varies one knob (``field``) over ``values``; the rest of the config
+is paper 000's setup (``TripletConfig`` defaults) plus the study's ``base``.
+``quick`` settings are sized so a whole study, folds included, runs in minutes
+on 2 CPU cores: fewer triplets and epochs, smaller images, two folds.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from tfreid.errors import ConfigError
+
+QUICK_BASE = {"num_triplets": 1500, "epochs": 6, "patience": 3, "batch_size": 64}
+
+
+@dataclass(frozen=True)
+class Study:
+    """One sweep: ``field`` over ``values`` (full) or ``quick_values`` (--quick)."""
+
+    name: str
+    field: str
+    values: tuple
+    quick_values: tuple
+    base: dict[str, Any] = field(default_factory=dict)
+    quick_base: dict[str, Any] = field(default_factory=dict)
+    figure: str = ""
+    measures: tuple[str, ...] = ("rank1", "mAP")
+    log_x: bool = False
+    folds: int = 5
+    quick_folds: int = 2
+
+    def settings(self, quick: bool) -> tuple[dict[str, Any], tuple, int]:
+        """(base config overrides, values, folds) for a full or quick sweep."""
+        if quick:
+            return ({**self.base, **QUICK_BASE, **self.quick_base}, self.quick_values,
+                    self.quick_folds)
+        return dict(self.base), self.values, self.folds
+
+
+STUDIES = {study.name: study for study in (
+    Study("resolution", "downscale", (1, 2, 3, 4, 5, 6, 7), (1, 2, 3, 4),
+          base={"image_size": 256}, quick_base={"image_size": 144},
+          figure="fig1: rank-1 vs resolution (256 px / downscale)"),
+    Study("width", "width", (0.5, 1.0, 2.0, 4.0), (0.5, 1.0, 2.0), figure="fig9: width"),
+    Study("dim", "embedding_dim", (10, 25, 50, 100, 200, 400), (8, 32, 128),
+          figure="fig6: CF and mAC vs embedding dim", measures=("CF", "mAC"), log_x=True),
+    Study("activation", "activation", ("relu", "elu", "leaky_relu", "tanh", "sigmoid"),
+          ("relu", "elu", "leaky_relu", "tanh", "sigmoid"), figure="fig8: activation"),
+    Study("lr", "lr", (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 2e-2), (1e-4, 1e-3, 1e-2),
+          figure="fig8: learning rate", log_x=True),
+    Study("ensemble", "members", (1, 2, 3, 4, 5), (1, 2, 3), quick_base={"image_size": 48},
+          figure="fig10: k submodels sharing 100 dims"),
+    Study("ensemble25", "members", (1, 2, 3, 4), (1, 2, 3),
+          base={"member_dim": 25, "embedding_dim": 25}, quick_base={"image_size": 48},
+          figure="fig11: n submodels of 25 dims"),
+)}
+
+
+def get_study(name: str) -> Study:
+    if name not in STUDIES:
+        raise ConfigError(f"unknown study {name!r}; choose from {', '.join(STUDIES)}")
+    return STUDIES[name]

@@ -1,0 +1,91 @@
+"""Figures of paper 000's studies, drawn from sweep rows and their summary."""
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from tfreid.plots.common import save_figure
+
+
+def _x_values(summary: list[dict[str, Any]], field: str) -> tuple[list, bool]:
+    values = [entry["variant"][field] for entry in summary]
+    numeric = all(isinstance(v, int | float) for v in values)
+    return values, numeric
+
+
+def plot_measure_vs_setting(
+    summary: list[dict[str, Any]], field: str, measures: tuple[str, ...], path: str | Path,
+    xlabel: str, title: str, x_transform=None, log_x: bool = False,
+) -> Path:
+    """Measures (mean ± std/sqrt(folds)) against one swept setting; one axis per measure.
+
+    The first measure uses the left axis, a second one the right (e.g. CF and mAC).
+    """
+    values, numeric = _x_values(summary, field)
+    x = [x_transform(v) for v in values] if x_transform else values
+    positions = x if numeric else list(range(len(x)))
+    figure = Figure(figsize=(6, 4))
+    axis = figure.add_subplot()
+    axes = [axis, axis.twinx()] if len(measures) == 2 else [axis]
+    for ax, measure, colour in zip(axes, measures, ("tab:blue", "tab:red"), strict=False):
+        means = [entry[f"{measure}_mean"] for entry in summary]
+        errors = [entry[f"{measure}_err"] for entry in summary]
+        ax.errorbar(positions, means, yerr=errors, marker="o", capsize=3, color=colour,
+                    label=measure)
+        ax.set_ylabel(measure, color=colour)
+    if not numeric:
+        axis.set_xticks(positions, [str(v) for v in x])
+    if log_x:
+        axis.set_xscale("log")
+    axis.set_xlabel(xlabel)
+    axis.set_title(title)
+    data = {"x": x, **{m: {"mean": [e[f"{m}_mean"] for e in summary],
+                           "err": [e[f"{m}_err"] for e in summary]} for m in measures}}
+    return save_figure(figure, path, data)
+
+
+def plot_accuracy_vs(rows: list[dict[str, Any]], measure: str, path: str | Path,
+                     title: str) -> Path:
+    """rank-1 of every run against its mAC or CF, with their Pearson correlation (Fig. 4, 5)."""
+    x = np.array([row[measure] for row in rows], dtype=float)
+    y = np.array([row["rank1"] for row in rows], dtype=float)
+    pearson = float(np.corrcoef(x, y)[0, 1]) if len(rows) > 2 and x.std() and y.std() else None
+    figure = Figure(figsize=(5, 4))
+    axis = figure.add_subplot()
+    axis.scatter(x, y)
+    if pearson is not None:
+        slope, intercept = np.polyfit(x, y, 1)
+        line = np.linspace(x.min(), x.max(), 2)
+        axis.plot(line, slope * line + intercept, "k--", linewidth=1)
+    axis.set_xlabel(measure)
+    axis.set_ylabel("rank-1")
+    label = "n/a" if pearson is None else f"{pearson:+.3f}"
+    axis.set_title(f"{title} (Pearson r = {label})")
+    return save_figure(figure, path, {measure: x.tolist(), "rank1": y.tolist(),
+                                      "pearson": pearson})
+
+
+def plot_over_epochs(rows: list[dict[str, Any]], field: str, path: str | Path,
+                     title: str) -> Path:
+    """Validation mAC (left) and CF (right) per epoch, one line per swept value (Fig. 7)."""
+    figure = Figure(figsize=(7, 4))
+    mac_axis = figure.add_subplot(1, 2, 1)
+    cf_axis = figure.add_subplot(1, 2, 2)
+    data: dict[str, Any] = {}
+    for row in rows:
+        if row["fold"] != 0 or "val_mAC" not in row["history"]:
+            continue
+        label = f"{field}={row['variant'][field]}"
+        mac, cf = row["history"]["val_mAC"], row["history"]["val_CF"]
+        epochs = list(range(1, len(mac) + 1))
+        mac_axis.plot(epochs, mac, label=label)
+        cf_axis.plot(epochs, cf, label=label)
+        data[label] = {"val_mAC": mac, "val_CF": cf}
+    for axis, name in ((mac_axis, "validation mAC"), (cf_axis, "validation CF")):
+        axis.set_xlabel("epoch")
+        axis.set_ylabel(name)
+    mac_axis.legend(fontsize=7)
+    figure.suptitle(title)
+    return save_figure(figure, path, data)
