@@ -45,7 +45,17 @@ def test_tensorboard_logs_scalars_and_pair_images(tmp_path, tiny_dataset):
         for event in tf.compat.v1.train.summary_iterator(str(event_file)):
             tags.update(value.tag for value in event.summary.value)
     assert {"epoch_loss", "epoch_pair_accuracy", "epoch_rank1", "epoch_mAP", "epoch_mAC",
-            "epoch_CF", "sample_pairs/same", "sample_pairs/different"} <= tags
+            "epoch_CF", "sample_pairs/same", "sample_pairs/different",
+            "feature_correlation"} <= tags
+
+
+def test_correlation_image():
+    from tfreid.callbacks.correlation_monitor import correlation_image
+
+    x = np.random.default_rng(0).normal(size=(400, 3))
+    image = correlation_image(np.concatenate([x, -x[:, :1]], axis=1), min_side=8)
+    assert image.shape == (8, 8, 1) and image.dtype == np.uint8
+    assert image[0, 6, 0] == 255 and image[0, 2, 0] < 40  # feature 3 = -feature 0
 
 
 def test_chance_level_rank1_is_analytic():

@@ -75,3 +75,15 @@ def test_bad_triplet_config():
         TripletConfig(mining="hardest").check()
     with pytest.raises(ConfigError, match="downscaling"):
         TripletConfig(image_size=64, downscale=2).check()
+
+
+def test_lonely_identities_are_skipped_with_a_warning():
+    from tfreid.data.reader import SplitArrays
+    from tfreid.training.run import drop_lonely_identities
+
+    ids = np.array([1, 1, 2, 3, 3, 3, 4])
+    data = SplitArrays(np.zeros((7, 1, 1, 3), np.uint8), ids, np.zeros(7, int),
+                       np.array(["f"] * 7))
+    with pytest.warns(UserWarning, match="skipping 2 identities with one image .*first: 2"):
+        kept = drop_lonely_identities(data, "train")
+    np.testing.assert_array_equal(kept.identities, [1, 1, 3, 3, 3])

@@ -25,7 +25,7 @@ class Study:
     base: dict[str, Any] = field(default_factory=dict)
     quick_base: dict[str, Any] = field(default_factory=dict)
     figure: str = ""
-    measures: tuple[str, ...] = ("rank1", "mAP")
+    measures: tuple[str, ...] = ("rank1", "mAC", "CF")
     log_x: bool = False
     folds: int = 5
     quick_folds: int = 2
@@ -41,10 +41,12 @@ class Study:
 STUDIES = {study.name: study for study in (
     Study("resolution", "downscale", (1, 2, 3, 4, 5, 6, 7), (1, 2, 3, 4),
           base={"image_size": 256}, quick_base={"image_size": 144},
-          figure="fig1: rank-1 vs resolution (256 px / downscale)"),
-    Study("width", "width", (0.5, 1.0, 2.0, 4.0), (0.5, 1.0, 2.0), figure="fig9: width"),
+          figure="fig1, fig4: rank-1 and mAC vs resolution (px seen)"),
+    Study("width", "width", (0.5, 1.0, 2.0, 4.0), (0.5, 1.0, 2.0), figure="fig9: width",
+          measures=("rank1", "mAC")),
     Study("dim", "embedding_dim", (10, 25, 50, 100, 200, 400), (8, 32, 128),
-          figure="fig6: CF and mAC vs embedding dim", measures=("CF", "mAC"), log_x=True),
+          figure="fig6: CF and mAC vs embedding dim", measures=("CF", "mAC", "rank1"),
+          log_x=True),
     Study("activation", "activation", ("relu", "elu", "leaky_relu", "tanh", "sigmoid"),
           ("relu", "elu", "leaky_relu", "tanh", "sigmoid"), figure="fig8: activation"),
     Study("lr", "lr", (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 2e-2), (1e-4, 1e-3, 1e-2),
@@ -53,7 +55,7 @@ STUDIES = {study.name: study for study in (
           figure="fig10: k submodels sharing 100 dims"),
     Study("ensemble25", "members", (1, 2, 3, 4), (1, 2, 3),
           base={"member_dim": 25, "embedding_dim": 25}, quick_base={"image_size": 48},
-          figure="fig11: n submodels of 25 dims"),
+          figure="fig11: n submodels of 25 dims", measures=("rank1", "mAP")),
 )}
 
 

@@ -19,28 +19,22 @@ def plot_measure_vs_setting(
     summary: list[dict[str, Any]], field: str, measures: tuple[str, ...], path: str | Path,
     xlabel: str, title: str, x_transform=None, log_x: bool = False,
 ) -> Path:
-    """Measures (mean ± std/sqrt(folds)) against one swept setting; one axis per measure.
-
-    The first measure uses the left axis, a second one the right (e.g. CF and mAC).
-    """
+    """Measures (mean ± std/sqrt(folds)) against one swept setting, one panel per measure."""
     values, numeric = _x_values(summary, field)
     x = [x_transform(v) for v in values] if x_transform else values
     positions = x if numeric else list(range(len(x)))
-    figure = Figure(figsize=(6, 4))
-    axis = figure.add_subplot()
-    axes = [axis, axis.twinx()] if len(measures) == 2 else [axis]
-    for ax, measure, colour in zip(axes, measures, ("tab:blue", "tab:red"), strict=False):
-        means = [entry[f"{measure}_mean"] for entry in summary]
-        errors = [entry[f"{measure}_err"] for entry in summary]
-        ax.errorbar(positions, means, yerr=errors, marker="o", capsize=3, color=colour,
-                    label=measure)
-        ax.set_ylabel(measure, color=colour)
-    if not numeric:
-        axis.set_xticks(positions, [str(v) for v in x])
-    if log_x:
-        axis.set_xscale("log")
-    axis.set_xlabel(xlabel)
-    axis.set_title(title)
+    figure = Figure(figsize=(3.6 * len(measures), 3.6))
+    for panel, measure in enumerate(measures, start=1):
+        axis = figure.add_subplot(1, len(measures), panel)
+        axis.errorbar(positions, [entry[f"{measure}_mean"] for entry in summary],
+                      yerr=[entry[f"{measure}_err"] for entry in summary], marker="o", capsize=3)
+        if log_x:
+            axis.set_xscale("log")
+        if not log_x:
+            axis.set_xticks(positions, [str(v) for v in x])
+        axis.set_xlabel(xlabel)
+        axis.set_ylabel(measure)
+    figure.suptitle(title)
     data = {"x": x, **{m: {"mean": [e[f"{m}_mean"] for e in summary],
                            "err": [e[f"{m}_err"] for e in summary]} for m in measures}}
     return save_figure(figure, path, data)
