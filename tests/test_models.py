@@ -80,3 +80,12 @@ def test_xla_compiles_the_contrastive_loss_alone():
 
     value, gradient = loss_and_gradient(tf.zeros((2, 3)))
     assert np.isfinite(gradient.numpy()).all() and value.numpy() == pytest.approx(0.5, abs=1e-5)
+
+
+@pytest.mark.parametrize("activation", ["relu", "elu", "leaky_relu", "tanh", "sigmoid"])
+def test_table1_builds_with_each_swept_activation(activation):
+    from tfreid.training.run_config import TABLE1_ACTIVATIONS
+
+    assert activation in TABLE1_ACTIVATIONS
+    model = table1_cnn((40, 40, 3), embedding_dim=4, activation=activation)
+    assert np.isfinite(model(np.full((1, 40, 40, 3), 128.0)).numpy()).all()

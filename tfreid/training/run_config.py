@@ -4,6 +4,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
+from tfreid.backend import default_jit_compile
 from tfreid.errors import ConfigError
 from tfreid.models.backbones import BACKBONES
 
@@ -46,6 +47,10 @@ class RunConfig:
         if isinstance(self.image_size, int):
             return (self.image_size, self.image_size)
         return tuple(self.image_size)
+
+    def jit_compile(self) -> bool:
+        """XLA as asked, or by default on when a GPU is visible and off on CPU."""
+        return default_jit_compile() if self.xla is None else self.xla
 
     def encoder_options(self) -> dict[str, Any]:
         """Keyword options of ``build_encoder`` for this backbone."""

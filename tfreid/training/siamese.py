@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tfreid.backend import default_jit_compile, keras
+from tfreid.backend import keras
 from tfreid.callbacks import PairImages
 from tfreid.data.pairs import pair_dataset
 from tfreid.losses import BinaryVerificationLoss, ContrastiveLoss
@@ -38,7 +38,7 @@ def build_siamese_training(config: SiameseConfig) -> tuple[keras.Model, keras.Mo
     siamese.compile(
         optimizer=keras.optimizers.Adam(config.lr),
         loss={t: losses[t] for t in targets}, metrics={t: metrics[t] for t in targets},
-        jit_compile=default_jit_compile() if config.xla is None else config.xla)
+        jit_compile=config.jit_compile())
     return encoder, siamese
 
 

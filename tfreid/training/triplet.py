@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from tfreid.backend import default_jit_compile, keras
+from tfreid.backend import keras
 from tfreid.data.reader import SplitArrays
 from tfreid.data.triplets import pk_dataset, random_triplets, triplet_dataset
 from tfreid.losses import PerMemberLoss, TripletLoss, TripletMiningLoss
@@ -54,7 +54,7 @@ def fit_triplet_encoder(
     if len(dims) > 1:
         loss = PerMemberLoss(loss, dims)
     model.compile(keras.optimizers.Adam(config.lr), loss=loss,
-                  jit_compile=default_jit_compile() if config.xla is None else config.xla)
+                  jit_compile=config.jit_compile())
     train, validation, steps = _datasets(config, data)
     logdir.mkdir(parents=True, exist_ok=True)
     history = model.fit(train, epochs=config.epochs, steps_per_epoch=steps,
