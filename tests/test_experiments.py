@@ -33,8 +33,11 @@ def test_sweep_resumes_and_extends(tmp_path):
     rows = run_sweep(base, [{"lr": 0.01}, {"lr": 0.02}, {"lr": 0.03}], 2, path,
                      fake_train(calls), tmp_path)
     assert len(rows) == 6 and calls[4:] == [(0.03, 0), (0.03, 1)]  # only the new value ran
+    rows = run_sweep(base, [{"lr": 0.01}], 3, path, fake_train(calls), tmp_path)
+    assert calls[6:] == [(0.01, 0), (0.01, 1), (0.01, 2)]  # 3 folds split differently: rerun
+    assert len(rows) == 3 and len(read_rows(path)) == 9
     path.write_text(path.read_text() + "{broken\n")
-    with pytest.raises(DataError, match="line 7 is not JSON"):
+    with pytest.raises(DataError, match="line 10 is not JSON"):
         read_rows(path)
 
 

@@ -19,9 +19,10 @@ from tfreid.training.triplet_config import TripletConfig
 HISTORY_KEYS = ("loss", "val_rank1", "val_mAP", "val_mAC", "val_CF")
 
 
-def run_key(variant: dict[str, Any], fold: int) -> str:
-    """The identity of one run within a sweep."""
-    return json.dumps({"variant": variant, "fold": fold}, sort_keys=True)
+def run_key(variant: dict[str, Any], fold: int, folds: int, seed: int) -> str:
+    """The identity of one run: its setting, and which fold of which split it tests on."""
+    return json.dumps({"variant": variant, "fold": fold, "folds": folds, "seed": seed},
+                      sort_keys=True)
 
 
 def read_rows(path: str | Path) -> list[dict[str, Any]]:
@@ -48,8 +49,8 @@ def _append(path: Path, row: dict[str, Any]) -> None:
 
 def _row(variant: dict, fold: int, config: TripletConfig, results: dict) -> dict[str, Any]:
     test = results["test"]
-    return {"key": run_key(variant, fold), "variant": variant, "fold": fold,
-            "config": config.to_dict(), "rank1": test["rank1"], "mAP": test["mAP"],
+    return {"key": run_key(variant, fold, config.folds, config.seed), "variant": variant,
+            "fold": fold, "config": config.to_dict(), "rank1": test["rank1"], "mAP": test["mAP"],
             "mAC": test["mAC"], "CF": test["CF"], "epochs": results["epochs_run"],
             "seconds": results["train_seconds"],
             "history": {k: v for k, v in results["history"].items() if k in HISTORY_KEYS}}
@@ -59,16 +60,21 @@ def run_sweep(
     base: TripletConfig, variants: Sequence[dict[str, Any]], folds: int, results_path: str | Path,
     train: Callable[[TripletConfig], dict[str, Any]], log_root: str | Path,
 ) -> list[dict[str, Any]]:
-    """Train every (variant, fold) not yet in ``results_path``; return all rows."""
+    """Train every (variant, fold) not yet in ``results_path``; return this sweep's rows.
+
+    Rows of other sweeps in the same file (other values, fold counts or seeds)
+    are kept in the file but not returned.
+    """
     results_path = Path(results_path)
     results_path.parent.mkdir(parents=True, exist_ok=True)
     done = {row["key"] for row in read_rows(results_path)}
     for variant in variants:
         for fold in range(folds):
-            if run_key(variant, fold) in done:
+            if run_key(variant, fold, folds, base.seed) in done:
                 continue
             name = "-".join(f"{k}{v}" for k, v in variant.items()) + f"-fold{fold}"
             config = replace(base, **variant, folds=folds, fold=fold, run_name=name,
                              logdir=str(Path(log_root) / name), save_export=False)
             _append(results_path, _row(variant, fold, config, train(config)))
-    return read_rows(results_path)
+    wanted = {run_key(v, fold, folds, base.seed) for v in variants for fold in range(folds)}
+    return [row for row in read_rows(results_path) if row["key"] in wanted]
