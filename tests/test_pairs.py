@@ -48,3 +48,22 @@ def test_identity_with_one_image_is_an_error():
         pair_dataset(labelled_images(np.array([1, 1])), np.array([1, 1]), 4, 0)
     with pytest.raises(DataError, match="even"):
         pair_dataset(labelled_images(np.array([1, 1, 2, 2])), np.array([1, 1, 2, 2]), 3, 0)
+
+
+def test_identity_folds_partition_the_identities():
+    from tfreid.data.reader import SplitArrays
+    from tfreid.data.splits import identity_folds
+
+    ids = np.repeat(np.arange(11), 3)
+    data = SplitArrays(np.zeros((len(ids), 1, 1, 3), np.uint8), ids, np.zeros(len(ids), int),
+                       np.array(["f"] * len(ids)))
+    tests = []
+    for fold in range(3):
+        train, test = identity_folds(data, 3, fold, seed=4)
+        assert not set(train.identities) & set(test.identities)
+        assert len(train) + len(test) == len(ids)
+        tests.append(set(test.identities))
+    assert set.union(*tests) == set(range(11)) and sum(map(len, tests)) == 11
+    assert sorted(map(len, tests)) == [3, 4, 4]
+    with pytest.raises(DataError, match="too few for 6 folds"):
+        identity_folds(data, 6, 0, seed=0)
