@@ -32,8 +32,9 @@ def plot_correlation_graph(embeddings: np.ndarray, path: str | Path,
     x, y = np.cos(angle), np.sin(angle)
     figure = Figure(figsize=(5, 5))
     axis = figure.add_subplot()
+    alpha = max(0.03, min(0.4, 40.0 / max(1, len(edges))))  # dense graphs stay readable
     for mu, nu in edges:
-        axis.plot([x[mu], x[nu]], [y[mu], y[nu]], color="tab:red", alpha=0.4, linewidth=0.8)
+        axis.plot([x[mu], x[nu]], [y[mu], y[nu]], color="tab:red", alpha=alpha, linewidth=0.8)
     connected = np.isin(np.arange(dims), edges)
     axis.scatter(x[~connected], y[~connected], s=12, color="tab:gray")
     axis.scatter(x[connected], y[connected], s=12, color="tab:red")
