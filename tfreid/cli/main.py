@@ -11,6 +11,7 @@ COMMANDS = {
     "make-tfrecords": ("tfreid.cli.make_tfrecords", "main"),
     "experiment": ("tfreid.cli.experiment", "main"),
     "correlation-graph": ("tfreid.cli.correlation_graph", "main"),
+    "pairwise-vs-triplet": ("tfreid.cli.pairwise_vs_triplet", "main"),
 }
 
 

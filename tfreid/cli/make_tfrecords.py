@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tfreid.cli.errors import run_cli
+from tfreid.data.class_datasets import FASHION_MNIST_CLASSES, FASHION_MNIST_DIR, KERAS_DATASETS
 from tfreid.data.surfaces import SurfaceConfig, surface_records
 
 
@@ -28,7 +29,22 @@ def build_parser() -> argparse.ArgumentParser:
     cf = sub.add_parser("cf-npz", help="a psorus/cf .npz file (x, i, tx, ti, gx, gi)")
     cf.add_argument("path")
     cf.add_argument("--out", required=True)
-    for child in (surfaces, folder, market, cf):
+    idx = sub.add_parser("idx", help="a folder of MNIST-layout IDX files (train-*, t10k-*)")
+    idx.add_argument("root")
+    idx.add_argument("--out", required=True)
+    fashion = sub.add_parser("fashion-mnist", help="Fashion-MNIST from Debian's "
+                             "dataset-fashion-mnist package")
+    fashion.add_argument("--root", default=str(FASHION_MNIST_DIR))
+    fashion.add_argument("--out", default="tfrecords/fashion-mnist")
+    digits = sub.add_parser("digits", help="scikit-learn's 8x8 handwritten digits")
+    digits.add_argument("--out", default="tfrecords/digits")
+    digits.add_argument("--test-fraction", type=float, default=0.3)
+    digits.add_argument("--seed", type=int, default=0)
+    keras_sets = []
+    for name in KERAS_DATASETS:
+        keras_sets.append(sub.add_parser(name, help=f"{name} via keras.datasets (downloads)"))
+        keras_sets[-1].add_argument("--out", default=f"tfrecords/{name}")
+    for child in (surfaces, folder, market, cf, idx, fashion, digits, *keras_sets):
         child.add_argument("--images-per-shard", type=int, default=512)
         child.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
     return parser
@@ -59,12 +75,26 @@ def _collect(args: argparse.Namespace) -> tuple[dict, dict | None, str]:
         splits, names = importers.image_folder_records(
             args.root, args.test_fraction, args.seed, progress=_progress_bar())
         return splits, names, f"image folder {args.root}"
+    if args.source in ("idx", "fashion-mnist", "digits", *KERAS_DATASETS):
+        return _collect_classes(args)
     if args.source == "cf-npz":
         from tfreid.data.cf_npz import cf_npz_records
 
         return cf_npz_records(args.path), None, f"psorus/cf npz {args.path}"
     return importers.market1501_records(args.root, progress=_progress_bar()), None, \
         f"Market-1501 {args.root}"
+
+
+def _collect_classes(args: argparse.Namespace) -> tuple[dict, dict | None, str]:
+    from tfreid.data import class_datasets
+
+    if args.source == "digits":
+        return (class_datasets.digits_records(args.test_fraction, args.seed), None,
+                f"scikit-learn digits test_fraction={args.test_fraction} seed={args.seed}")
+    if args.source in KERAS_DATASETS:
+        return class_datasets.class_dataset_records(args.source)
+    names = dict(enumerate(FASHION_MNIST_CLASSES)) if args.source == "fashion-mnist" else None
+    return class_datasets.idx_records(args.root), names, f"{args.source} {args.root}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,4 +1,4 @@
-"""Identity-disjoint splitting, following the re-identification protocol."""
+"""Splitting: identity-disjoint (the re-identification protocol) or stratified by class."""
 
 import numpy as np
 
@@ -62,3 +62,13 @@ def identity_folds(
     shuffled = np.random.default_rng([seed, 19]).permutation(ids)
     test_mask = np.isin(data.identities, shuffled[fold::num_folds])
     return data.subset(~test_mask), data.subset(test_mask)
+
+
+def stratified_split(labels: np.ndarray, test_fraction: float, seed: int) -> np.ndarray:
+    """Boolean mask of a seeded test set holding ``test_fraction`` of every class."""
+    rng = np.random.default_rng(seed)
+    test = np.zeros(len(labels), bool)
+    for label in np.unique(labels):
+        members = rng.permutation(np.flatnonzero(labels == label))
+        test[members[:max(1, round(len(members) * test_fraction))]] = True
+    return test

@@ -40,7 +40,8 @@ def read_rows(path: str | Path) -> list[dict[str, Any]]:
     return rows
 
 
-def _append(path: Path, row: dict[str, Any]) -> None:
+def append_row(path: Path, row: dict[str, Any]) -> None:
+    """Append one JSON line and flush it to disk."""
     with path.open("a") as handle:
         handle.write(json.dumps(row, default=float) + "\n")
         handle.flush()
@@ -75,6 +76,6 @@ def run_sweep(
             name = "-".join(f"{k}{v}" for k, v in variant.items()) + f"-fold{fold}"
             config = replace(base, **variant, folds=folds, fold=fold, run_name=name,
                              logdir=str(Path(log_root) / name), save_export=False)
-            _append(results_path, _row(variant, fold, config, train(config)))
+            append_row(results_path, _row(variant, fold, config, train(config)))
     wanted = {run_key(v, fold, folds, base.seed) for v in variants for fold in range(folds)}
     return [row for row in read_rows(results_path) if row["key"] in wanted]

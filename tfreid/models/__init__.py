@@ -1,8 +1,10 @@
-"""Encoders (Table I CNN, 004's base net) and the Siamese twin network."""
+"""Encoders (Table I CNN, 002's network, 004's base net) and the Siamese twin network."""
 
 from tfreid.models.backbones import BACKBONES, build_encoder
+from tfreid.models.pami_cnn import pami_cnn
 from tfreid.models.siamese import build_siamese
 from tfreid.models.siamese_base_net import siamese_base_net
 from tfreid.models.table1_cnn import table1_cnn
 
-__all__ = ["BACKBONES", "build_encoder", "build_siamese", "siamese_base_net", "table1_cnn"]
+__all__ = ["BACKBONES", "build_encoder", "build_siamese", "pami_cnn", "siamese_base_net",
+           "table1_cnn"]

@@ -4,12 +4,14 @@ from collections.abc import Callable
 
 from tfreid.backend import keras
 from tfreid.errors import ConfigError
+from tfreid.models.pami_cnn import pami_cnn
 from tfreid.models.siamese_base_net import siamese_base_net
 from tfreid.models.table1_cnn import table1_cnn
 
 BACKBONES: dict[str, Callable[..., keras.Model]] = {
     "table1": table1_cnn,
     "siamese_base": siamese_base_net,
+    "pami": pami_cnn,
 }
 
 
@@ -19,7 +21,7 @@ def build_encoder(
     """An encoder ``backbone`` for (H, W, 3) images giving ``embedding_dim`` features.
 
     ``options`` go to the builder (``name``; ``activation``, ``width``, ``downscale``
-    for table1).
+    for table1). ``pami`` is paper 002's network (32-d for 28 px).
     """
     if backbone not in BACKBONES:
         raise ConfigError(f"unknown backbone {backbone!r}; choose from {sorted(BACKBONES)}")
