@@ -87,3 +87,23 @@ def test_lonely_identities_are_skipped_with_a_warning():
     with pytest.warns(UserWarning, match="skipping 2 identities with one image .*first: 2"):
         kept = drop_lonely_identities(data, "train")
     np.testing.assert_array_equal(kept.identities, [1, 1, 3, 3, 3])
+
+
+@pytest.mark.parametrize("loss", ["multi_similarity", "proxy_nca"])
+def test_training_with_a_batch_loss(tmp_path, tiny_dataset, loss):
+    from tfreid.training.saved_run import load_run
+
+    results = train_triplet(tiny(tmp_path, tiny_dataset, loss=loss, epochs=1), verbose=0)
+    assert results["run"] == "t" and np.isfinite(results["history"]["loss"]).all()
+    encoder, config, _ = load_run(tmp_path / "logs")
+    assert config.loss == loss and encoder.output_shape == (None, 12)
+    assert len(encoder.weights) == len(build_encoder("table1", (40, 40), 12).weights)
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"loss": "arcface"}, "unknown loss"),
+    ({"loss": "proxy_nca", "members": 2}, "single encoders"),
+])
+def test_bad_batch_loss_config(overrides, message):
+    with pytest.raises(ConfigError, match=message):
+        TripletConfig(**overrides).check()

@@ -12,6 +12,8 @@ COMMANDS = {
     "experiment": ("tfreid.cli.experiment", "main"),
     "correlation-graph": ("tfreid.cli.correlation_graph", "main"),
     "pairwise-vs-triplet": ("tfreid.cli.pairwise_vs_triplet", "main"),
+    "compress": ("tfreid.cli.compress", "main"),
+    "export": ("tfreid.cli.export", "main"),
 }
 
 

@@ -4,7 +4,7 @@ import argparse
 from collections.abc import Sequence
 
 from tfreid.cli import common
-from tfreid.training.triplet_config import MININGS, TripletConfig
+from tfreid.training.triplet_config import LOSSES, MININGS, TripletConfig
 
 
 def build_parser(defaults: TripletConfig, prog: str) -> argparse.ArgumentParser:
@@ -12,6 +12,8 @@ def build_parser(defaults: TripletConfig, prog: str) -> argparse.ArgumentParser:
         prog=prog, description="Train a triplet encoder or an ensemble of independent "
                                "triplet submodels (paper 000) and export it as a SavedModel.")
     add = parser.add_argument
+    add("--loss", choices=LOSSES, default=defaults.loss,
+        help="triplet (paper 000), or a batch loss of tfreid.losses on P x K batches")
     add("--mining", choices=MININGS, default=defaults.mining,
         help="random: fixed random triplets (paper 000); all / hard / semihard: online "
              "mining over P x K batches")

@@ -10,6 +10,7 @@ are left out of its ranking, and a query with no valid match left is not scored
 (it is counted in ``num_invalid_queries``).
 """
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -19,12 +20,18 @@ from tfreid.errors import ConfigError, DataError
 _QUERY_CHUNK = 512
 
 
-def pairwise_distances(a: np.ndarray, b: np.ndarray, metric: str = "euclidean") -> np.ndarray:
+Metric = str | Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+def pairwise_distances(a: np.ndarray, b: np.ndarray, metric: Metric = "euclidean") -> np.ndarray:
     """Distances between rows of ``a`` (n, D) and rows of ``b`` (m, D), as (n, m).
 
     ``euclidean``: ||a - b||_2; ``sqeuclidean``: ||a - b||^2 (same ranking);
-    ``cosine``: 1 - a.b / (||a|| ||b||).
+    ``cosine``: 1 - a.b / (||a|| ||b||); or a function (a, b) -> distances, for
+    codes that are not plain vectors (int8 storage, say).
     """
+    if callable(metric):
+        return np.asarray(metric(a, b))
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     if metric == "cosine":
@@ -78,7 +85,7 @@ def evaluate_ranking(
     query_cameras: np.ndarray | None = None,
     gallery_cameras: np.ndarray | None = None,
     max_rank: int = 20,
-    metric: str = "euclidean",
+    metric: Metric = "euclidean",
 ) -> dict[str, Any]:
     """Rank the gallery for every query and score the rankings.
 

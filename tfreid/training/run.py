@@ -115,11 +115,19 @@ def chance_scores(query: SplitArrays, gallery: SplitArrays, seed: int,
     return {"rank1": rank1, "mAP": float(np.mean(random_map))}
 
 
+ENCODER_NAME = "encoder.keras"
+
+
 def finish_run(
     config: RunConfig, encoder: keras.Model, data: dict[str, SplitArrays], run_name: str,
     logdir: Path, history: dict[str, list[float]], seconds: float,
 ) -> dict[str, Any]:
-    """Evaluate on the held-out query/gallery, export, write and return results."""
+    """Evaluate on the held-out query/gallery, export, write and return results.
+
+    The run folder keeps the trained encoder (``encoder.keras``) and
+    ``results.json`` (settings, scores, history), from which the encoder can be
+    compressed or exported later (``tfreid.training.saved_run``).
+    """
     check_finite(history)
     test = evaluate_encoder(encoder, data["query"], data["gallery"])
     export_dir = Path(config.export or Path("exports") / run_name)
@@ -133,5 +141,7 @@ def finish_run(
         "chance": chance_scores(data["query"], data["gallery"], config.seed),
         "history": history,
     }
+    logdir.mkdir(parents=True, exist_ok=True)
+    encoder.save(logdir / ENCODER_NAME)
     write_json(logdir / "results.json", results)
     return results

@@ -12,13 +12,16 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from tfreid.backend import keras
 from tfreid.data.reader import SplitArrays
 from tfreid.data.triplets import pk_dataset, random_triplets, triplet_dataset
-from tfreid.losses import PerMemberLoss, TripletLoss, TripletMiningLoss
+from tfreid.losses import PerMemberLoss, ProxyNCALoss, TripletLoss, TripletMiningLoss
 from tfreid.models import build_encoder
 from tfreid.models.ensemble import build_ensemble, member_dims
 from tfreid.models.triplet import build_triplet_model
+from tfreid.training.batch_losses import make_batch_loss
 from tfreid.training.run import check_finite, finish_run, load_reid_data, standard_callbacks
 from tfreid.training.triplet_config import TripletConfig
 
@@ -26,7 +29,7 @@ from tfreid.training.triplet_config import TripletConfig
 def _datasets(config: TripletConfig, data: dict[str, SplitArrays]):
     """(train, validation, steps per epoch) for the mining mode."""
     train, val = data["train"], data["validation"]
-    if config.mining == "random":
+    if not config.uses_pk_batches():
         train_triplets = random_triplets(train.identities, config.num_triplets, config.seed)
         val_triplets = random_triplets(val.identities, max(256, config.num_triplets // 10),
                                        config.seed + 1)
@@ -42,15 +45,27 @@ def _datasets(config: TripletConfig, data: dict[str, SplitArrays]):
             val_batches.take(max(1, steps // 10)).cache(), steps)
 
 
+def _loss_and_model(config: TripletConfig, encoder: keras.Model,
+                    data: dict[str, SplitArrays]) -> tuple[keras.losses.Loss, keras.Model]:
+    """The loss and the model ``fit`` trains (the encoder, or a triplet or proxy wrapper)."""
+    if config.loss == "triplet" and config.mining == "random":
+        return TripletLoss(config.margin, config.squared), build_triplet_model(encoder)
+    if config.loss == "triplet":
+        return TripletMiningLoss(config.mining, config.margin, config.squared), encoder
+    labels = np.concatenate([data["train"].identities, data["validation"].identities])
+    loss = make_batch_loss(config.loss, int(encoder.output_shape[-1]), int(labels.max()) + 1,
+                           config.margin, config.squared, config.seed)
+    if isinstance(loss, ProxyNCALoss):  # the proxies train with a wrapper, not the encoder
+        return loss, loss.attach(keras.Model(encoder.input, encoder.output))
+    return loss, encoder
+
+
 def fit_triplet_encoder(
     config: TripletConfig, encoder: keras.Model, dims: list[int],
     data: dict[str, SplitArrays], logdir: Path, verbose: int,
 ) -> dict[str, list[float]]:
-    """Train ``encoder`` (members of ``dims`` dims) with the triplet objective; its history."""
-    if config.mining == "random":
-        loss, model = TripletLoss(config.margin, config.squared), build_triplet_model(encoder)
-    else:
-        loss, model = TripletMiningLoss(config.mining, config.margin, config.squared), encoder
+    """Train ``encoder`` (members of ``dims`` dims) with the run's loss; its history."""
+    loss, model = _loss_and_model(config, encoder, data)
     if len(dims) > 1:
         loss = PerMemberLoss(loss, dims)
     model.compile(keras.optimizers.Adam(config.lr), loss=loss,
@@ -74,7 +89,8 @@ def train_triplet(config: TripletConfig, verbose: int = 2) -> dict[str, Any]:
     config.check()
     dims = member_dims(config.embedding_dim, config.members, config.member_dim)
     prefix = "triplet" if len(dims) == 1 else f"ensemble{len(dims)}x{dims[0]}"
-    run_name = config.resolved_run_name(f"{prefix}-{config.mining}")
+    objective = config.mining if config.loss == "triplet" else config.loss
+    run_name = config.resolved_run_name(f"{prefix}-{objective}")
     logdir = Path(config.logdir or Path("logs") / run_name)
     data = load_reid_data(config, lonely="skip")
     started = time.time()

@@ -1,0 +1,76 @@
+"""``compress``: paper 001's compression sweep on a trained run or a baseline trained here."""
+
+import argparse
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from tfreid.cli.common import image_size
+from tfreid.cli.errors import run_cli
+
+QUICK_BASELINE = {"image_size": 48, "num_triplets": 2000, "epochs": 10, "patience": 4,
+                  "batch_size": 64}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from tfreid.compression.sweep import METHODS, PRECISIONS
+    from tfreid.compression.tflite import IO_TYPES
+
+    parser = argparse.ArgumentParser(
+        prog="compress", description="Slicing, low-rank factorisation and iterative pruning "
+        "of a triplet encoder's embedding, in float32, int8 storage and int8 QAT / TFLite; "
+        "mAP against bytes per embedding (paper 001).")
+    add = parser.add_argument
+    add("--run", help="a finished run folder (logs/<run>) to compress; default: train a "
+                      "triplet baseline first")
+    add("--quick", action="store_true", help="small baseline: 48 px, 2,000 triplets, 10 epochs")
+    add("--dataset", help="dataset of the baseline trained here (default: the surface set)")
+    add("--embedding-dim", type=int, default=128, help="D of the baseline trained here")
+    add("--image-size", type=image_size)
+    add("--epochs", type=int)
+    add("--seed", type=int, default=0)
+    add("--dims", type=int, nargs="+", help="target dims (default: D/2, D/4, ... >= 8)")
+    add("--methods", nargs="+", choices=METHODS, default=list(METHODS))
+    add("--precisions", nargs="+", choices=PRECISIONS, default=list(PRECISIONS))
+    add("--finetune-fraction", type=float, default=0.2,
+        help="low-rank fine-tuning, each pruning step and QAT, as a share of the epochs")
+    add("--tflite-io", choices=IO_TYPES, default="int8")
+    add("--out", help="results folder (default: logs/compression[-quick])")
+    return parser
+
+
+def _baseline(args: argparse.Namespace, out: Path):
+    from tfreid.compression.baseline import baseline_from_run, train_baseline
+    from tfreid.training.triplet_config import TripletConfig
+
+    if args.run:
+        return baseline_from_run(args.run)
+    config = TripletConfig(dataset=args.dataset, embedding_dim=args.embedding_dim,
+                           seed=args.seed, **(QUICK_BASELINE if args.quick else {}))
+    overrides = {"image_size": args.image_size, "epochs": args.epochs}
+    config = replace(config, **{k: v for k, v in overrides.items() if v is not None})
+    print(f"training the baseline: {config.embedding_dim} dims, {config.epochs} epochs")
+    return train_baseline(config, out / "runs" / "baseline")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+
+    def command() -> int:
+        from tfreid.compression.report import write_compression_report
+        from tfreid.compression.sweep import CompressionSweep, halving_dims, run_compression_sweep
+
+        out = Path(args.out or "logs/compression" + "-quick" * args.quick)
+        encoder, config, data = _baseline(args, out)
+        dim = int(encoder.output_shape[-1])
+        sweep = CompressionSweep(tuple(args.dims or halving_dims(dim)), tuple(args.methods),
+                                 tuple(args.precisions), args.finetune_fraction, args.tflite_io)
+        sweep.check(dim)
+        rows = run_compression_sweep(encoder, config, data, sweep, out / "runs")
+        settings = {"baseline": config.to_dict(), "run": args.run, **vars(sweep)}
+        paths = write_compression_report(rows, out, settings)
+        print(paths["table"].read_text())
+        print("written:", ", ".join(str(p) for p in paths.values()))
+        return 0
+
+    return run_cli(command)

@@ -1,0 +1,37 @@
+"""``export``: float SavedModel, QAT SavedModel and TFLite int8 of a finished run."""
+
+import argparse
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+from tfreid.cli.errors import run_cli
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="export", description="Export a trained run for deployment: float SavedModel, "
+        "QAT SavedModel and TFLite int8, each checked against the model it came from.")
+    add = parser.add_argument
+    add("run", help="a finished run folder (logs/<run>, holding encoder.keras)")
+    add("--out", help="export folder (default: exports/<run>-deploy)")
+    add("--qat-epochs", type=int, default=2, help="quantization-aware fine-tuning epochs")
+    add("--tflite-io", choices=("int8", "float"), default="int8",
+        help="TFLite input / output type")
+    add("--overwrite", action="store_true", help="replace --out if it exists")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+
+    def command() -> int:
+        from tfreid.export.deployment import export_run
+
+        out = Path(args.out or Path("exports") / f"{Path(args.run).name}-deploy")
+        report = export_run(args.run, out, args.qat_epochs, args.tflite_io, args.overwrite)
+        print(json.dumps(report, indent=2))
+        print(f"written: {out}")
+        return 0
+
+    return run_cli(command)
