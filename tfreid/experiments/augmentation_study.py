@@ -4,7 +4,8 @@ Twelve scenarios: 2 datasets x 3 augmentations x 2 trainings. Each trains
 paper 002's network on a dataset's train split, embeds its test split and
 scores the embeddings with ``evaluate_classes`` (probe accuracy, top-3, kNN,
 Recall@k, NMI) and a t-SNE map of 1,000 test points. Rows go to a JSON-lines
-file as each scenario ends, so an interrupted study resumes.
+file as each scenario ends, so an interrupted study resumes; TensorBoard curves
+go to ``runs/<dataset>-<augment>-<training>`` beside it.
 """
 
 import itertools
@@ -33,9 +34,11 @@ def scenario_key(dataset: str, augment: str, training: str,
 
 
 def run_scenario(train: SplitArrays, test: SplitArrays, dataset: str, augment: str,
-                 training: str, config: AugmentedTrainingConfig) -> dict[str, Any]:
+                 training: str, config: AugmentedTrainingConfig,
+                 log_dir: Path | None = None) -> dict[str, Any]:
     """Train on ``train`` and evaluate on ``test`` (classes as identities); the result row."""
-    encoder, run = train_augmented(config, training, augment, train.images, train.identities)
+    encoder, run = train_augmented(config, training, augment, train.images, train.identities,
+                                   log_dir)
     embeddings = embed(encoder, test.images)
     scores = evaluate_classes(embeddings, test.identities, seed=config.seed)
     points, labels = tsne_map(embeddings, test.identities, seed=config.seed)
@@ -67,7 +70,9 @@ def run_study(dataset_dirs: dict[str, Path], config: AugmentedTrainingConfig,
                 continue
             splits = splits or [load_split(directory, s, size) for s in ("train", "test")]
             progress(f"training {dataset} / {augment} / {training}")
-            append_row(results_path, run_scenario(*splits, dataset, augment, training, config))
+            log_dir = results_path.parent / "runs" / f"{dataset}-{augment}-{training}"
+            append_row(results_path, run_scenario(*splits, dataset, augment, training, config,
+                                                  log_dir))
     rows = {row["key"]: row for row in read_rows(results_path)}
     return [rows[key] for key in wanted]
 

@@ -2,6 +2,7 @@
 
 import time
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -59,9 +60,12 @@ def subsample(images: np.ndarray, labels: np.ndarray, limit: int | None,
 
 
 def train_augmented(config: AugmentedTrainingConfig, training: str, augment: str,
-                    images: np.ndarray, labels: np.ndarray,
+                    images: np.ndarray, labels: np.ndarray, log_dir: str | Path | None = None,
                     verbose: int = 0) -> tuple[keras.Model, dict[str, Any]]:
-    """Train paper 002's network; returns (encoder, {"history", "train_seconds", ...})."""
+    """Train paper 002's network; returns (encoder, {"history", "train_seconds", ...}).
+
+    With ``log_dir``, TensorBoard gets the loss curve there.
+    """
     if augment not in AUGMENTATIONS:
         raise ConfigError(f"unknown augmentation {augment!r}; choose from "
                           f"{', '.join(AUGMENTATIONS)}")
@@ -74,10 +78,14 @@ def train_augmented(config: AugmentedTrainingConfig, training: str, augment: str
                     jit_compile=jit)
     batches = anchor_positive_dataset(images, labels, augment, config.batch_size, config.seed,
                                       config.augment_anchor)
+    callbacks = [keras.callbacks.TerminateOnNaN()]
+    if log_dir is not None:
+        callbacks.append(keras.callbacks.TensorBoard(str(log_dir), write_graph=False,
+                                                     profile_batch=0))
     started = time.perf_counter()
     history = encoder.fit(batches, epochs=config.epochs[training],
                           steps_per_epoch=len(images) // config.batch_size,
-                          callbacks=[keras.callbacks.TerminateOnNaN()], verbose=verbose).history
+                          callbacks=callbacks, verbose=verbose).history
     check_finite(history)
     return encoder, {"history": history, "train_seconds": time.perf_counter() - started,
                      "train_images": len(images)}

@@ -142,6 +142,8 @@ def finish_run(
         "history": history,
     }
     logdir.mkdir(parents=True, exist_ok=True)
-    encoder.save(logdir / ENCODER_NAME)
+    partial = logdir / f".partial-{ENCODER_NAME}"
+    encoder.save(partial)
+    os.replace(partial, logdir / ENCODER_NAME)
     write_json(logdir / "results.json", results)
     return results
