@@ -75,6 +75,9 @@ def test_study_runs_resumes_and_reports(class_dataset, tmp_path, capsys):
     assert all(0.0 <= r["accuracy"] <= 1.0 and 0.0 <= r["nmi"] <= 1.0 for r in rows)
     assert sum(map(sum, rows[0]["confusion"])) == 9  # 20 % of 45 test images
     assert (tmp_path / "study" / "tsne-squares.png").stat().st_size > 0
+    confusion = json.loads((tmp_path / "study" / "confusion-squares.json").read_text())
+    best = max(rows, key=lambda r: r["accuracy"])
+    assert confusion["confusion"] == best["confusion"] and confusion["classes"] == ["0", "1", "2"]
     events = list((tmp_path / "study" / "runs" / "squares-simclr-triplet").rglob("events.*"))
     assert events, "no TensorBoard event file for the scenario"
     tsne = json.loads((tmp_path / "study" / "tsne-squares.json").read_text())

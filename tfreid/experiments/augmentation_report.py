@@ -5,6 +5,7 @@ from typing import Any
 
 import numpy as np
 
+from tfreid.plots.confusion import plot_confusion
 from tfreid.plots.tsne import plot_tsne_grid
 from tfreid.training.run import write_json
 
@@ -26,7 +27,8 @@ def markdown_table(rows: list[dict[str, Any]]) -> str:
 
 def write_study_report(rows: list[dict[str, Any]], out_dir: Path,
                        class_names: dict[str, dict[int, str]] | None = None) -> dict[str, Path]:
-    """results.md, results.json (no t-SNE points) and one tsne-<dataset>.png per data set."""
+    """results.md, results.json (no t-SNE points), and per data set tsne-<dataset>.png and
+    confusion-<dataset>.png (the probe of its most accurate scenario)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {"table": out_dir / "results.md", "json": out_dir / "results.json"}
     paths["table"].write_text(markdown_table(rows))
@@ -40,4 +42,9 @@ def write_study_report(rows: list[dict[str, Any]], out_dir: Path,
         paths[f"tsne-{dataset}"] = plot_tsne_grid(
             panels, out_dir / f"tsne-{dataset}.png", columns=len({r["augment"] for r in own}),
             class_names=(class_names or {}).get(dataset))
+        best = max(own, key=lambda r: r["accuracy"])
+        names = [(class_names or {}).get(dataset, {}).get(int(c), str(c)) for c in best["classes"]]
+        paths[f"confusion-{dataset}"] = plot_confusion(
+            best["confusion"], names, f"{dataset}: {best['training']} / {best['augment']}, "
+            f"probe accuracy {best['accuracy']:.3f}", out_dir / f"confusion-{dataset}.png")
     return paths
