@@ -10,6 +10,7 @@ go to ``runs/<dataset>-<augment>-<training>`` beside it.
 
 import itertools
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -55,7 +56,7 @@ def run_scenario(train: SplitArrays, test: SplitArrays, dataset: str, augment: s
 def run_study(dataset_dirs: dict[str, Path], config: AugmentedTrainingConfig,
               results_path: Path, augments: tuple[str, ...] = AUGMENTATIONS,
               trainings: tuple[str, ...] = TRAININGS,
-              progress=print) -> list[dict[str, Any]]:
+              progress: Callable[[str], None] = print) -> list[dict[str, Any]]:
     """Run every scenario not yet in ``results_path``; return this study's rows in order."""
     results_path.parent.mkdir(parents=True, exist_ok=True)
     done = {row["key"] for row in read_rows(results_path)}
