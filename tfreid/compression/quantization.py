@@ -24,6 +24,7 @@ from tfreid.backend import keras
 from tfreid.errors import ConfigError
 
 SCOPES = ("all", "head")
+CALIBRATION_IMAGES = 256  # training images whose activations set the ranges
 
 
 def _tfmot():

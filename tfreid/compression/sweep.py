@@ -27,7 +27,7 @@ from tfreid.compression.accounting import bytes_per_embedding, compression_ratio
 from tfreid.compression.baseline import fine_tune
 from tfreid.compression.evaluation import rank_float, rank_int8
 from tfreid.compression.low_rank import low_rank_factorize
-from tfreid.compression.quantization import quantize_encoder
+from tfreid.compression.quantization import CALIBRATION_IMAGES, quantize_encoder
 from tfreid.compression.selection import prune_dimensions, sliced_encoder
 from tfreid.compression.tflite import TFLiteEmbedder, to_tflite
 from tfreid.data.reader import SplitArrays
@@ -38,7 +38,6 @@ from tfreid.training.triplet_config import TripletConfig
 
 METHODS = ("slicing", "low_rank", "pruning")
 PRECISIONS = ("float32", "int8", "int8-qat")
-CALIBRATION_IMAGES = 256
 
 
 @dataclass(frozen=True)

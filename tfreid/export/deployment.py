@@ -24,7 +24,7 @@ from tfreid.backend import keras, tf
 from tfreid.compression.accounting import folder_bytes
 from tfreid.compression.baseline import baseline_from_run, fine_tune
 from tfreid.compression.evaluation import rank_float
-from tfreid.compression.quantization import quantize_encoder
+from tfreid.compression.quantization import CALIBRATION_IMAGES, quantize_encoder
 from tfreid.compression.tflite import TFLiteEmbedder, to_tflite
 from tfreid.data.atomic import atomic_directory
 from tfreid.errors import DataError, TrainingError
@@ -33,7 +33,6 @@ from tfreid.training.embedding import embed
 from tfreid.training.run import write_json
 
 FLOAT_TOLERANCE = 1e-5
-CALIBRATION_IMAGES = 256
 
 
 def saved_model_error(export_dir: Path, model: keras.Model, images: np.ndarray) -> float:
