@@ -13,6 +13,8 @@ Into one folder, written atomically:
   output quantization steps too, and held-out rank-1 / mAP against the float
   encoder's.
 * ``report.json``: all of the above, with sizes on disk.
+
+The QAT fine-tuning logs (TensorBoard, checkpoint) go to ``<run>/qat``.
 """
 
 from pathlib import Path
@@ -54,7 +56,7 @@ def export_run(run_dir: str | Path, out_dir: str | Path, qat_epochs: int = 2,
     with atomic_directory(out_dir, overwrite=overwrite) as staging:
         export_saved_model(encoder, staging / "float", metadata={"run": str(run_dir)})
         qat = quantize_encoder(encoder, "all", data["train"].images[:CALIBRATION_IMAGES])
-        fine_tune(qat, config, data, qat_epochs, staging / "qat_training")
+        fine_tune(qat, config, data, qat_epochs, Path(run_dir) / "qat")  # logs stay in the run
         export_saved_model(qat, staging / "qat", metadata={"run": str(run_dir), "qat": True})
         model = to_tflite(qat, tflite_io)
         (staging / "int8.tflite").write_bytes(model)
