@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tfreid.cli.errors import run_cli
-from tfreid.data.class_datasets import FASHION_MNIST_CLASSES, FASHION_MNIST_DIR, KERAS_DATASETS
+from tfreid.data.class_datasets import FASHION_MNIST_DIR, KERAS_DATASETS
 from tfreid.data.surfaces import SurfaceConfig, surface_records
 
 
@@ -88,13 +88,10 @@ def _collect(args: argparse.Namespace) -> tuple[dict, dict | None, str]:
 def _collect_classes(args: argparse.Namespace) -> tuple[dict, dict | None, str]:
     from tfreid.data import class_datasets
 
-    if args.source == "digits":
-        return (class_datasets.digits_records(args.test_fraction, args.seed), None,
-                f"scikit-learn digits test_fraction={args.test_fraction} seed={args.seed}")
-    if args.source in KERAS_DATASETS:
-        return class_datasets.class_dataset_records(args.source)
-    names = dict(enumerate(FASHION_MNIST_CLASSES)) if args.source == "fashion-mnist" else None
-    return class_datasets.idx_records(args.root), names, f"{args.source} {args.root}"
+    if args.source == "idx":
+        return class_datasets.idx_records(args.root), None, f"idx {args.root}"
+    options = {k: getattr(args, k) for k in ("root", "test_fraction", "seed") if hasattr(args, k)}
+    return class_datasets.class_dataset_records(args.source, **options)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

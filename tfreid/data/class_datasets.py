@@ -96,13 +96,17 @@ def keras_dataset_records(name: str) -> dict[str, list[ImageRecord]]:
 CLASS_DATASETS = ("fashion-mnist", "digits", *KERAS_DATASETS)
 
 
-def class_dataset_records(name: str) -> tuple[dict[str, list[ImageRecord]], dict | None, str]:
-    """(splits, class names, source) of a named class dataset, from its default source."""
+def class_dataset_records(
+    name: str, root: str | Path = FASHION_MNIST_DIR, test_fraction: float = 0.3, seed: int = 0,
+) -> tuple[dict[str, list[ImageRecord]], dict | None, str]:
+    """(splits, class names, source) of a named class dataset: Fashion-MNIST from the IDX
+    folder ``root``, digits split by ``test_fraction`` and ``seed``, or a download."""
     if name == "digits":
-        return digits_records(), None, "scikit-learn digits test_fraction=0.3 seed=0"
+        return (digits_records(test_fraction, seed), None,
+                f"scikit-learn digits test_fraction={test_fraction} seed={seed}")
     if name == "fashion-mnist":
-        return (idx_records(FASHION_MNIST_DIR), dict(enumerate(FASHION_MNIST_CLASSES)),
-                f"fashion-mnist {FASHION_MNIST_DIR}")
+        return (idx_records(root), dict(enumerate(FASHION_MNIST_CLASSES)),
+                f"fashion-mnist {root}")
     if name in KERAS_DATASETS:
         return keras_dataset_records(name), None, f"keras {name}"
     raise DataError(f"unknown class dataset {name!r}; choose from {', '.join(CLASS_DATASETS)}")
