@@ -63,7 +63,8 @@ def test_deployment_exports_from_a_run(finished_run, tmp_path, capsys):
     assert report["mAP_delta"] == pytest.approx(report["tflite_int8"]["mAP"]
                                                 - report["float"]["mAP"])
     assert (out / "int8.tflite").stat().st_size == report["bytes"]["int8.tflite"]
-    assert sorted(p.name for p in out.iterdir()) == ["float", "int8.tflite", "qat", "report.json"]
+    assert sorted(p.name for p in out.iterdir()) == [".tfreid-output", "float", "int8.tflite",
+                                                     "qat", "report.json"]
     assert list((finished_run / "qat").rglob("events.*"))  # QAT training logs stay in the run
     capsys.readouterr()
     assert export_main([str(finished_run), "--out", str(out)]) == 2

@@ -36,7 +36,8 @@ def test_sweep_resumes_and_extends(tmp_path):
     rows = run_sweep(base, [{"lr": 0.01}], 3, path, fake_train(calls), tmp_path)
     assert calls[6:] == [(0.01, 0), (0.01, 1), (0.01, 2)]  # 3 folds split differently: rerun
     assert len(rows) == 3 and len(read_rows(path)) == 9
-    path.write_text(path.read_text() + "{broken\n")
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text("".join([*lines[:9], "{broken\n", lines[0]]))
     with pytest.raises(DataError, match="line 10 is not JSON"):
         read_rows(path)
 

@@ -42,7 +42,7 @@ def test_failed_export_keeps_the_old_one(tmp_path, encoder, monkeypatch):
 
     monkeypatch.setattr(tf.saved_model, "save", broken_save)
     with pytest.raises(OSError):
-        export_saved_model(encoder, target)
+        export_saved_model(encoder, target, overwrite=True)
     assert sorted(p.name for p in target.rglob("*")) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["export"]
 

@@ -21,8 +21,9 @@ def test_image_folder_layout(tmp_path):
             save_image(tmp_path / "src" / name / f"{view}.png", 10 * i + view)
     (tmp_path / "src" / "notes.txt").write_text("not an identity")
     seen = []
-    splits, identity_names = image_folder_records(tmp_path / "src", test_fraction=0.34, seed=0,
-                                                  progress=seen.append)
+    imported = image_folder_records(tmp_path / "src", test_fraction=0.34, seed=0,
+                                    progress=seen.append)
+    splits, identity_names = imported.splits, imported.identity_names
     assert identity_names == dict(enumerate(names)) and sum(seen) == 18
     train_ids = {r.identity for r in splits["train"]}
     test_ids = {r.identity for r in splits["query"]} | {r.identity for r in splits["gallery"]}
@@ -62,7 +63,7 @@ def test_market1501_layout(tmp_path):
     save_image(root / "bounding_box_test" / "0005_c2s1_001151_01.jpg", 5)
     save_image(root / "bounding_box_test" / "0000_c1s1_000000_01.jpg", 6)  # distractor: kept
     save_image(root / "bounding_box_test" / "-1_c1s1_000000_02.jpg", 7)  # junk: dropped
-    splits = market1501_records(root)
+    splits = market1501_records(root).splits
     assert [(r.identity, r.camera) for r in splits["train"]] == [(2, 1), (2, 2), (7, 3)]
     assert [(r.identity, r.camera) for r in splits["query"]] == [(5, 1)]
     assert sorted((r.identity, r.camera) for r in splits["gallery"]) == [(0, 1), (5, 2)]
@@ -80,6 +81,7 @@ def test_jpeg_bytes_are_kept_verbatim(tmp_path):
     Image.fromarray(np.zeros((4, 4, 3), np.uint8)).save(buffer, format="JPEG")
     for name in "abcd":
         (tmp_path / name).mkdir()
-        (tmp_path / name / "x.jpg").write_bytes(buffer.getvalue())
-    splits, _ = image_folder_records(tmp_path, test_fraction=0.5)
+        for view in "xy":
+            (tmp_path / name / f"{view}.jpg").write_bytes(buffer.getvalue())
+    splits = image_folder_records(tmp_path, test_fraction=0.5).splits
     assert all(r.image == buffer.getvalue() for rs in splits.values() for r in rs)

@@ -8,7 +8,7 @@ from PIL import Image
 from tfreid.data import load_split, read_manifest, split_dataset, write_dataset
 from tfreid.data.images import probe_image
 from tfreid.data.schema import ImageRecord
-from tfreid.errors import DataError
+from tfreid.errors import DataError, OutputError
 
 
 def png_record(pixels, identity, camera, name):
@@ -62,7 +62,7 @@ def test_failed_write_leaves_nothing_behind(tmp_path):
 def test_existing_dataset_is_kept_unless_overwritten(tmp_path):
     _, records = make_records(4)
     write_dataset(tmp_path / "ds", {"train": records}, name="ds", source="first")
-    with pytest.raises(DataError, match="already exists"):
+    with pytest.raises(OutputError, match="already exists"):
         write_dataset(tmp_path / "ds", {"train": records[:2]}, name="ds", source="second")
     assert read_manifest(tmp_path / "ds")["source"] == "first"
     write_dataset(tmp_path / "ds", {"train": records[:2]}, name="ds", source="second",

@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.helpers import dataset_with_lonely_identity
 from tfreid.backend import tf
 from tfreid.cli.train_siamese import main
 from tfreid.data import load_split, read_manifest, write_dataset
@@ -132,18 +133,8 @@ def test_cli_corrupt_tfrecord(tmp_path, tiny_dataset, capsys):
 
 
 def test_cli_identity_with_one_image(tmp_path, tiny_dataset, capsys):
-    train = read_manifest(tiny_dataset)["splits"]["train"]
-    images = tmp_path / "img.jpg"
-    arrays = load_split(tiny_dataset, "train", (32, 32))
-    from PIL import Image
-
-    Image.fromarray(arrays.images[0]).save(images)
-    lonely = read_record(images, identity=999, camera=0)
-    records = [read_record(images, identity=i, camera=c) for i in train["identities"][:3]
-               for c in range(2)]
-    write_dataset(tmp_path / "ds", {"train": [*records, lonely], "query": records[:1],
-                                    "gallery": records[1:]}, name="ds", source="test")
-    status, err = run_cli(capsys, "--dataset", str(tmp_path / "ds"))
+    status, err = run_cli(capsys, "--dataset", str(dataset_with_lonely_identity(tmp_path,
+                                                                               tiny_dataset)))
     assert status == 2 and err.startswith("error: identity 999 has only 1 image in split 'train'")
 
 

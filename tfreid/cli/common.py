@@ -6,18 +6,17 @@ from dataclasses import fields
 from typing import Any
 
 from tfreid.cli.errors import run_cli
+from tfreid.cli.parsing import (
+    float_in,
+    fraction,
+    image_size,
+    int_in,
+    positive_float,
+    positive_int,
+    seed,
+)
+from tfreid.limits import MAX_WIDTH
 from tfreid.training.run_config import TABLE1_ACTIVATIONS, RunConfig
-
-
-def image_size(text: str) -> int | tuple[int, int]:
-    """'64' -> 64; '128x64' -> (128, 64)."""
-    try:
-        sides = tuple(int(side) for side in text.lower().split("x"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a size: {text!r} (use 64 or 128x64)") from None
-    if len(sides) not in (1, 2):
-        raise argparse.ArgumentTypeError(f"not a size: {text!r} (use 64 or 128x64)")
-    return sides[0] if len(sides) == 1 else sides
 
 
 def add_run_arguments(parser: argparse.ArgumentParser, defaults: RunConfig) -> None:
@@ -27,23 +26,31 @@ def add_run_arguments(parser: argparse.ArgumentParser, defaults: RunConfig) -> N
                           "surface set, generated into tfrecords/surfaces on first use)")
     add("--backbone", default=defaults.backbone, help="table1 (paper 000) or siamese_base (004)")
     add("--activation", choices=TABLE1_ACTIVATIONS, default=defaults.activation)
-    add("--width", type=float, default=defaults.width, help="table1 width multiplier")
-    add("--downscale", type=int, default=defaults.downscale,
+    add("--width", type=float_in(0.0, MAX_WIDTH, low_open=True), default=defaults.width,
+        help="table1 width multiplier")
+    add("--downscale", type=positive_int, default=defaults.downscale,
         help="table1 input average-pooling factor (paper 000's resolution knob)")
-    add("--epochs", type=int, default=defaults.epochs)
-    add("--batch-size", type=int, default=defaults.batch_size)
-    add("--lr", type=float, default=defaults.lr)
+    add("--epochs", type=positive_int, default=defaults.epochs)
+    add("--batch-size", type=positive_int, default=defaults.batch_size)
+    add("--lr", type=positive_float, default=defaults.lr)
     add("--image-size", type=image_size, default=defaults.image_size,
         help="side of square inputs, or HxW (e.g. 128x64 for Market-1501)")
-    add("--embedding-dim", type=int, default=defaults.embedding_dim)
-    add("--patience", type=int, default=defaults.patience, help="early-stopping epochs")
-    add("--folds", type=int, default=defaults.folds,
+    add("--embedding-dim", type=positive_int, default=defaults.embedding_dim)
+    add("--patience", type=positive_int, default=defaults.patience,
+        help="early-stopping epochs")
+    add("--validation-fraction", type=fraction, default=defaults.validation_fraction,
+        help="share of training identities held out for validation and early stopping")
+    add("--folds", type=positive_int, default=defaults.folds,
         help="> 1: pool all identities and test on identity-disjoint fold --fold")
-    add("--fold", type=int, default=defaults.fold)
-    add("--seed", type=int, default=defaults.seed)
-    add("--logdir", help="TensorBoard run directory (default: logs/<run-name>)")
+    add("--fold", type=int_in(0), default=defaults.fold)
+    add("--seed", type=seed, default=defaults.seed)
+    add("--logdir", help="run folder (default: logs/<run-name>); a rerun of an unfinished "
+                         "run resumes it")
     add("--export", help="SavedModel directory (default: exports/<run-name>)")
-    add("--run-name")
+    add("--run-name", help="name of the run folder in logs/ (default: <method>-<date>-<time>, "
+                           "or the unfinished run of the same settings, resumed)")
+    add("--overwrite", action="store_true",
+        help="replace --export if it is a SavedModel tfreid exported")
     add("--xla", action=argparse.BooleanOptionalAction, default=None,
         help="XLA jit_compile (default: on with a GPU, off on CPU)")
 

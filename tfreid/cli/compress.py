@@ -5,8 +5,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from tfreid.cli.common import image_size
 from tfreid.cli.errors import run_cli
+from tfreid.cli.parsing import ArgumentParser, fraction, image_size, positive_int, seed
 
 QUICK_BASELINE = {"image_size": 48, "num_triplets": 2000, "epochs": 10, "patience": 4,
                   "batch_size": 64}
@@ -16,7 +16,7 @@ def build_parser() -> argparse.ArgumentParser:
     from tfreid.compression.sweep import METHODS, PRECISIONS
     from tfreid.compression.tflite import IO_TYPES
 
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="compress", description="Slicing, low-rank factorisation and iterative pruning "
         "of a triplet encoder's embedding, in float32, int8 storage and int8 QAT / TFLite; "
         "mAP against bytes per embedding (paper 001).")
@@ -25,17 +25,19 @@ def build_parser() -> argparse.ArgumentParser:
                       "triplet baseline first")
     add("--quick", action="store_true", help="small baseline: 48 px, 2,000 triplets, 10 epochs")
     add("--dataset", help="dataset of the baseline trained here (default: the surface set)")
-    add("--embedding-dim", type=int, default=128, help="D of the baseline trained here")
+    add("--embedding-dim", type=positive_int, default=128, help="D of the baseline trained here")
     add("--image-size", type=image_size)
-    add("--epochs", type=int)
-    add("--seed", type=int, default=0)
-    add("--dims", type=int, nargs="+", help="target dims (default: D/2, D/4, ... >= 8)")
+    add("--epochs", type=positive_int)
+    add("--seed", type=seed, default=0)
+    add("--dims", type=positive_int, nargs="+", help="target dims (default: D/2, D/4, ... >= 8)")
     add("--methods", nargs="+", choices=METHODS, default=list(METHODS))
     add("--precisions", nargs="+", choices=PRECISIONS, default=list(PRECISIONS))
-    add("--finetune-fraction", type=float, default=0.2,
+    add("--finetune-fraction", type=fraction, default=0.2,
         help="low-rank fine-tuning, each pruning step and QAT, as a share of the epochs")
     add("--tflite-io", choices=IO_TYPES, default="int8")
     add("--out", help="results folder (default: logs/compression[-quick])")
+    add("--overwrite", action="store_true",
+        help="replace the results of an earlier sweep in --out")
     return parser
 
 
@@ -59,8 +61,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     def command() -> int:
         from tfreid.compression.report import write_compression_report
         from tfreid.compression.sweep import CompressionSweep, halving_dims, run_compression_sweep
+        from tfreid.io.outputs import check_new_output
 
         out = Path(args.out or "logs/compression" + "-quick" * args.quick)
+        check_new_output(out, args.overwrite)
         encoder, config, data = _baseline(args, out)
         dim = int(encoder.output_shape[-1])
         sweep = CompressionSweep(tuple(args.dims or halving_dims(dim)), tuple(args.methods),

@@ -5,17 +5,19 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tfreid.cli.errors import run_cli
+from tfreid.cli.parsing import ArgumentParser, fraction
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="correlation_graph",
         description="Embed a split with an export and draw its feature correlation graph.")
     parser.add_argument("export", help="a tfreid SavedModel export directory")
     parser.add_argument("--dataset", help="tfreid dataset (default: the embedded surface set)")
     parser.add_argument("--split", default="gallery")
-    parser.add_argument("--threshold", type=float, default=0.75)
+    parser.add_argument("--threshold", type=fraction, default=0.75)
     parser.add_argument("--out", help="PNG path (default: <export>/correlation_graph.png)")
+    parser.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
     return parser
 
 
@@ -24,6 +26,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     def command() -> int:
         from tfreid.data import ensure_default_dataset, load_split
+        from tfreid.errors import OutputError
         from tfreid.export.embedding import embed_with_export, export_image_size
         from tfreid.metrics import correlated_features, mean_absolute_correlation
         from tfreid.plots import connected_share, plot_correlation_graph
@@ -32,6 +35,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         images = load_split(dataset, args.split, export_image_size(args.export)).images
         embeddings = embed_with_export(args.export, images)
         out = Path(args.out or Path(args.export) / "correlation_graph.png")
+        if (out.exists() or out.with_suffix(".json").exists()) and not args.overwrite:
+            raise OutputError(f"{out} already exists; use --overwrite to replace it")
         plot_correlation_graph(embeddings, out, args.threshold)
         print(f"{out}: {connected_share(embeddings, args.threshold):.0%} of "
               f"{embeddings.shape[1]} features connected at |corr| > {args.threshold}; "

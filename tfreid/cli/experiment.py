@@ -6,30 +6,21 @@ from dataclasses import replace
 from pathlib import Path
 
 from tfreid.cli.errors import run_cli
+from tfreid.cli.parsing import ArgumentParser, int_in, seed
 from tfreid.experiments.studies import STUDIES
 
 
-def setting_value(text: str) -> int | float | str:
-    """'3' -> 3, '1e-3' -> 0.001, 'elu' -> 'elu'."""
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    return text
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="experiment", description="Sweep one setting of the triplet model over "
                                        "identity-disjoint folds (paper 000's studies).")
     add = parser.add_argument
     add("--study", required=True, choices=sorted(STUDIES))
     add("--quick", action="store_true", help="small settings: minutes on 2 CPU cores")
-    add("--values", nargs="+", type=setting_value, help="values to sweep (default: the study's)")
-    add("--folds", type=int, help="number of folds (default: 5, or 2 with --quick)")
+    add("--values", nargs="+", help="values to sweep (default: the study's)")
+    add("--folds", type=int_in(2), help="number of folds (default: 5, or 2 with --quick)")
     add("--dataset", help="tfreid dataset directory (default: the embedded surface set)")
-    add("--seed", type=int, default=0)
+    add("--seed", type=seed, default=0)
     add("--out", help="results folder (default: logs/experiments/<study>[-quick])")
     return parser
 
@@ -47,7 +38,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         folds = args.folds or folds
         out = Path(args.out or Path("logs/experiments") / (study.name + "-quick" * args.quick))
         config = replace(TripletConfig(dataset=args.dataset, seed=args.seed), **base)
-        variants = [{study.field: value} for value in (args.values or values)]
+        values = [study.parse_value(text) for text in args.values] if args.values else values
+        variants = [{study.field: value} for value in values]
         rows = run_sweep(config, variants, folds, out / "results.jsonl",
                          lambda c: train_triplet(c, verbose=0), out / "runs")
         paths = write_sweep_report(study, rows, out, base)

@@ -6,19 +6,23 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tfreid.cli.errors import run_cli
+from tfreid.cli.parsing import ArgumentParser, positive_int
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="export", description="Export a trained run for deployment: float SavedModel, "
         "QAT SavedModel and TFLite int8, each checked against the model it came from.")
     add = parser.add_argument
     add("run", help="a finished run folder (logs/<run>, holding encoder.keras)")
     add("--out", help="export folder (default: exports/<run>-deploy)")
-    add("--qat-epochs", type=int, default=2, help="quantization-aware fine-tuning epochs")
+    add("--qat-epochs", type=positive_int, default=2, help="quantization-aware fine-tuning epochs")
     add("--tflite-io", choices=("int8", "float"), default="int8",
         help="TFLite input / output type")
-    add("--overwrite", action="store_true", help="replace --out if it exists")
+    add("--float-only", action="store_true",
+        help="only the float SavedModel, written to --out itself (default: exports/<run>), as "
+             "training exports it")
+    add("--overwrite", action="store_true", help="replace --out if it is a tfreid export")
     return parser
 
 
@@ -26,6 +30,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
 
     def command() -> int:
+        if args.float_only:
+            from tfreid.export.saved_model import export_saved_model
+            from tfreid.training.saved_run import load_encoder
+
+            out = Path(args.out or Path("exports") / Path(args.run).name)
+            export_saved_model(load_encoder(args.run), out, {"run": Path(args.run).name,
+                                                             "metric": "euclidean"},
+                               overwrite=args.overwrite)
+            print(f"written: {out}")
+            return 0
         from tfreid.export.deployment import export_run
 
         out = Path(args.out or Path("exports") / f"{Path(args.run).name}-deploy")

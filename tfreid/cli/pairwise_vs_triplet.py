@@ -5,12 +5,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tfreid.cli.errors import run_cli
+from tfreid.cli.parsing import ArgumentParser, positive_float, positive_int, seed
 from tfreid.data.augment import AUGMENTATIONS
 from tfreid.training.augmented import TRAININGS
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="pairwise_vs_triplet",
         description="Pairwise (cosine embedding) vs triplet (triplet margin) training of "
                     "paper 002's network under none / FER / SimCLR augmentation.")
@@ -21,11 +22,12 @@ def build_parser() -> argparse.ArgumentParser:
     add("--augments", nargs="+", choices=AUGMENTATIONS, default=list(AUGMENTATIONS))
     add("--trainings", nargs="+", choices=TRAININGS, default=list(TRAININGS))
     add("--quick", action="store_true", help="8,000 training images, 2 / 4 epochs")
-    add("--batch-size", type=int, help="anchors per batch (the batch holds 2x as many images)")
-    add("--lr", type=float, help="Adam learning rate (default 1e-3)")
-    add("--max-train-images", type=int)
+    add("--batch-size", type=positive_int,
+        help="anchors per batch (the batch holds 2x as many images)")
+    add("--lr", type=positive_float, help="Adam learning rate (default 1e-3)")
+    add("--max-train-images", type=positive_int)
     add("--augment-anchor", action="store_true", help="augment the anchor too (SimCLR style)")
-    add("--seed", type=int, default=0)
+    add("--seed", type=seed, default=0)
     add("--data-root", default="tfrecords")
     add("--out", help="results folder (default: logs/experiments/pairwise-vs-triplet[-quick])")
     return parser

@@ -4,11 +4,12 @@ import argparse
 from collections.abc import Sequence
 
 from tfreid.cli import common
+from tfreid.cli.parsing import ArgumentParser, float_in, positive_int
 from tfreid.training.triplet_config import LOSSES, MININGS, TripletConfig
 
 
 def build_parser(defaults: TripletConfig, prog: str) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog=prog, description="Train a triplet encoder or an ensemble of independent "
                                "triplet submodels (paper 000) and export it as a SavedModel.")
     add = parser.add_argument
@@ -17,13 +18,13 @@ def build_parser(defaults: TripletConfig, prog: str) -> argparse.ArgumentParser:
     add("--mining", choices=MININGS, default=defaults.mining,
         help="random: fixed random triplets (paper 000); all / hard / semihard: online "
              "mining over P x K batches")
-    add("--num-triplets", type=int, default=defaults.num_triplets)
-    add("--margin", type=float, default=defaults.margin)
+    add("--num-triplets", type=positive_int, default=defaults.num_triplets)
+    add("--margin", type=float_in(0.0, 1e6, low_open=True), default=defaults.margin)
     add("--squared", action="store_true", help="squared l2 distance (psorus/cf's code)")
-    add("--samples-per-identity", type=int, default=defaults.samples_per_identity,
+    add("--samples-per-identity", type=positive_int, default=defaults.samples_per_identity,
         help="K of P x K batches")
-    add("--members", type=int, default=defaults.members, help="ensemble submodels")
-    add("--member-dim", type=int, default=defaults.member_dim,
+    add("--members", type=positive_int, default=defaults.members, help="ensemble submodels")
+    add("--member-dim", type=positive_int, default=defaults.member_dim,
         help="dims per member (default: embedding dim / members)")
     add("--side-by-side", action="store_true", help="train all members in one step")
     common.add_run_arguments(parser, defaults)

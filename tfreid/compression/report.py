@@ -3,8 +3,8 @@
 from pathlib import Path
 from typing import Any
 
+from tfreid.io.atomic import write_json
 from tfreid.plots.compression import plot_map_vs_bytes
-from tfreid.training.run import write_json
 
 RELATIVE_MAP_LOSS = 0.04  # paper 001's headline: 96x at about 4 % mAP
 

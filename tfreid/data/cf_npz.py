@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from tfreid.data.schema import ImageRecord
+from tfreid.data.imported import ImportedDataset
+from tfreid.data.records import ImageRecord
 from tfreid.errors import DataError
 
 IMAGE_SPLITS = {"train": ("x", "i"), "query": ("tx", "ti"), "gallery": ("gx", "gi")}
@@ -53,7 +54,20 @@ def _png(pixels: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
-def cf_npz_records(path: str | Path) -> dict[str, list[ImageRecord]]:
+def _identities(values: np.ndarray, key: str) -> np.ndarray:
+    """Integer identities, or DataError for NaN, infinite or fractional ones."""
+    values = values.reshape(-1)
+    if values.dtype.kind in "iu":
+        return values.astype(np.int64)
+    whole = np.isfinite(values) & (values == np.round(values)) if values.dtype.kind == "f" \
+        else np.zeros(values.shape, bool)
+    if not whole.all():
+        raise DataError(f"array {key!r} must hold whole-number identities; found "
+                        f"{values[~whole][0].item()!r}")
+    return values.astype(np.int64)
+
+
+def cf_npz_records(path: str | Path) -> ImportedDataset:
     """train / query / gallery ImageRecords (PNG-encoded) of a psorus/cf file."""
     archive = _load(path)
     missing = [key for pair in IMAGE_SPLITS.values() for key in pair if key not in archive]
@@ -61,14 +75,14 @@ def cf_npz_records(path: str | Path) -> dict[str, list[ImageRecord]]:
         raise DataError(f"{path} lacks array(s) {', '.join(missing)} of the psorus/cf layout")
     splits = {}
     for split, (image_key, id_key) in IMAGE_SPLITS.items():
-        images, ids = _to_uint8(archive[image_key], image_key), archive[id_key].reshape(-1)
+        images, ids = _to_uint8(archive[image_key], image_key), _identities(archive[id_key], id_key)
         if len(images) != len(ids):
             raise DataError(f"{path}: {image_key} has {len(images)} images, {id_key} "
                             f"{len(ids)} identities")
         splits[split] = [ImageRecord(_png(pixels), int(identity), CAMERAS[split],
                                      f"{image_key}_{index:06d}.png", *pixels.shape[:2])
                          for index, (pixels, identity) in enumerate(zip(images, ids, strict=True))]
-    return splits
+    return ImportedDataset(splits, f"psorus/cf npz {path}").check()
 
 
 def cf_npz_vectors(path: str | Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:

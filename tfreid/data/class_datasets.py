@@ -20,16 +20,16 @@ import numpy as np
 from PIL import Image
 
 from tfreid.data.idx import read_idx
-from tfreid.data.schema import ImageRecord
+from tfreid.data.imported import ImportedDataset
+from tfreid.data.records import ImageRecord
+from tfreid.data.sources import CLASS_DATASETS, FASHION_MNIST_DIR, KERAS_DATASETS
 from tfreid.data.splits import stratified_split
 from tfreid.errors import DataError
 
-FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
 FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal",
                          "Shirt", "Sneaker", "Bag", "Ankle boot")
 IDX_NAMES = {"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
              "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
-KERAS_DATASETS = ("mnist", "cifar10")
 
 
 def array_records(images: np.ndarray, labels: np.ndarray, prefix: str) -> list[ImageRecord]:
@@ -53,7 +53,7 @@ def _find(folder: Path, stem: str) -> Path:
             return folder / name
     raise DataError(f"{folder} has no {stem}[.gz]"
                     + (" (apt-get install dataset-fashion-mnist)"
-                       if folder == FASHION_MNIST_DIR else ""))
+                       if folder == Path(FASHION_MNIST_DIR) else ""))
 
 
 def idx_records(folder: str | Path) -> dict[str, list[ImageRecord]]:
@@ -93,22 +93,21 @@ def keras_dataset_records(name: str) -> dict[str, list[ImageRecord]]:
             "test": array_records(x_test, y_test, "test")}
 
 
-CLASS_DATASETS = ("fashion-mnist", "digits", *KERAS_DATASETS)
-
-
 def class_dataset_records(
     name: str, root: str | Path = FASHION_MNIST_DIR, test_fraction: float = 0.3, seed: int = 0,
-) -> tuple[dict[str, list[ImageRecord]], dict | None, str]:
-    """(splits, class names, source) of a named class dataset: Fashion-MNIST from the IDX
-    folder ``root``, digits split by ``test_fraction`` and ``seed``, or a download."""
+) -> ImportedDataset:
+    """A named class dataset: Fashion-MNIST from the IDX folder ``root``, digits split by
+    ``test_fraction`` and ``seed``, or a download."""
     if name == "digits":
-        return (digits_records(test_fraction, seed), None,
-                f"scikit-learn digits test_fraction={test_fraction} seed={seed}")
+        if not 0.0 < test_fraction < 1.0:
+            raise DataError(f"test fraction must lie in (0, 1), got {test_fraction}")
+        return ImportedDataset(digits_records(test_fraction, seed),
+                               f"scikit-learn digits test_fraction={test_fraction} seed={seed}")
     if name == "fashion-mnist":
-        return (idx_records(root), dict(enumerate(FASHION_MNIST_CLASSES)),
-                f"fashion-mnist {root}")
+        return ImportedDataset(idx_records(root), f"fashion-mnist {root}",
+                               dict(enumerate(FASHION_MNIST_CLASSES)))
     if name in KERAS_DATASETS:
-        return keras_dataset_records(name), None, f"keras {name}"
+        return ImportedDataset(keras_dataset_records(name), f"keras {name}")
     raise DataError(f"unknown class dataset {name!r}; choose from {', '.join(CLASS_DATASETS)}")
 
 
@@ -118,7 +117,7 @@ def ensure_class_dataset(name: str, out_dir: str | Path) -> Path:
 
     out_dir = Path(out_dir)
     if not (out_dir / "manifest.json").is_file():
-        splits, names, source = class_dataset_records(name)
-        write_dataset(out_dir, splits, name=name, source=source, identity_names=names,
-                      overwrite=out_dir.exists())
+        imported = class_dataset_records(name).check()
+        write_dataset(out_dir, imported.splits, name=name, source=imported.source,
+                      identity_names=imported.identity_names, overwrite=out_dir.exists())
     return out_dir

@@ -5,6 +5,7 @@ from pathlib import Path
 from tfreid.data.manifest import MANIFEST_NAME, read_manifest
 from tfreid.data.surfaces import SurfaceConfig, surface_records
 from tfreid.data.writer import write_dataset
+from tfreid.io.locks import exclusive_lock
 
 DEFAULT_ROOT = Path("tfrecords")
 DEFAULT_NAME = "surfaces"
@@ -23,16 +24,25 @@ def make_surfaces(out_dir: str | Path, config: SurfaceConfig | None = None,
                          source=surfaces_source(config), overwrite=overwrite)
 
 
+def _is_current(out_dir: Path) -> bool:
+    return (out_dir / MANIFEST_NAME).is_file() and \
+        read_manifest(out_dir)["source"] == surfaces_source(SurfaceConfig())
+
+
 def ensure_default_dataset(root: str | Path = DEFAULT_ROOT, verbose: bool = True) -> Path:
     """The default dataset's directory, generated there first if it is not yet.
 
-    A copy made by other generator settings (an older tfreid) is made again.
+    Generation holds a lock beside the dataset: a second process started
+    meanwhile waits, then uses what the first wrote. A copy made by other
+    generator settings (an older tfreid) is made again.
     """
     out_dir = Path(root) / DEFAULT_NAME
-    current = (out_dir / MANIFEST_NAME).is_file() and \
-        read_manifest(out_dir)["source"] == surfaces_source(SurfaceConfig())
-    if not current:
-        if verbose:
-            print(f"generating the default surface dataset into {out_dir} ...", flush=True)
-        make_surfaces(out_dir, overwrite=out_dir.exists())
+    if _is_current(out_dir):
+        return out_dir
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    with exclusive_lock(out_dir.parent / f".{DEFAULT_NAME}.lock"):
+        if not _is_current(out_dir):
+            if verbose:
+                print(f"generating the default surface dataset into {out_dir} ...", flush=True)
+            make_surfaces(out_dir, overwrite=out_dir.exists())
     return out_dir

@@ -1,21 +1,49 @@
 """Image decoding, probing and resizing shared by importers, reader and exports."""
 
 import io
+from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
 from tfreid.backend import tf
 from tfreid.errors import DataError
 
+TF_FORMATS = {"JPEG", "MPO", "PNG", "GIF", "BMP"}  # what tf.io.decode_image reads
+TF_MODES = {"1", "L", "P", "RGB", "RGBA", "LA"}
+
+
+def _open_fully(data: bytes, name: str):
+    try:
+        image = Image.open(io.BytesIO(data))
+        image.load()
+        return image
+    except Image.DecompressionBombError as error:
+        raise DataError(f"image {name} is too large to decode safely: {error}") from None
+    except (UnidentifiedImageError, OSError, ValueError) as error:
+        raise DataError(f"image {name} does not decode: {error}") from None
+
 
 def probe_image(data: bytes, name: str) -> tuple[int, int]:
     """Fully decode encoded image bytes; return (height, width) or raise DataError."""
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
-            return image.height, image.width
-    except (UnidentifiedImageError, OSError, ValueError) as error:
-        raise DataError(f"image {name} does not decode: {error}") from None
+    with _open_fully(data, name) as image:
+        return image.height, image.width
+
+
+def tensorflow_decodable(path: str | Path) -> tuple[bytes, int, int, str | None]:
+    """(bytes, height, width, re-encoded from) of an image file, ready for TensorFlow.
+
+    The file's own bytes when TensorFlow decodes its format (JPEG, PNG, GIF,
+    BMP in a plain colour mode); otherwise (a TIFF or WebP, say, even under a
+    .png name, or a CMYK JPEG) the pixels re-encoded as PNG, and the format they
+    came from. DataError names a file that does not decode at all.
+    """
+    data = Path(path).read_bytes()
+    with _open_fully(data, str(path)) as image:
+        if image.format in TF_FORMATS and image.mode in TF_MODES:
+            return data, image.height, image.width, None
+        buffer = io.BytesIO()
+        image.convert("RGB").save(buffer, format="PNG")
+        return buffer.getvalue(), image.height, image.width, f"{image.format} {image.mode}"
 
 
 def resize_images(images: tf.Tensor, image_size: tuple[int, int]) -> tf.Tensor:

@@ -31,15 +31,36 @@ def read_manifest(dataset_dir: str | Path) -> dict[str, Any]:
         manifest = json.loads(path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise DataError(f"{path} is not valid JSON: {error}") from None
-    if manifest.get("format") != FORMAT or "splits" not in manifest:
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise DataError(f"{path} is not a {FORMAT} manifest")
+    check_splits(manifest.get("splits"), path)
     for split, info in manifest["splits"].items():
-        if len(info.get("file_records", ())) != len(info.get("files", (None,))):
-            raise DataError(f"{path}: split {split!r} lacks file_records; write the dataset again")
         missing = [f for f in info["files"] if not (dataset_dir / f).is_file()]
         if missing:
             raise DataError(f"split {split!r} of {dataset_dir} lacks shard {missing[0]}")
     return manifest
+
+
+SPLIT_FIELDS = {"files": list, "file_records": list, "num_images": int, "num_identities": int,
+                "identities": list}
+
+
+def check_splits(splits: Any, path: Path) -> None:
+    """DataError unless ``splits`` maps split names to entries with every field of its kind."""
+    if not isinstance(splits, dict) or not splits:
+        raise DataError(f"{path}: 'splits' must map split names to their shards; write the "
+                        "dataset again")
+    for split, info in splits.items():
+        if not isinstance(info, dict):
+            raise DataError(f"{path}: split {split!r} is not an object; write the dataset again")
+        for field, kind in SPLIT_FIELDS.items():
+            if not isinstance(info.get(field), kind) or isinstance(info.get(field), bool):
+                raise DataError(f"{path}: split {split!r} lacks {field} (a {kind.__name__}); "
+                                "write the dataset again")
+        if len(info["file_records"]) != len(info["files"]) \
+                or sum(info["file_records"]) != info["num_images"]:
+            raise DataError(f"{path}: split {split!r} has inconsistent file_records; write "
+                            "the dataset again")
 
 
 def split_info(manifest: dict[str, Any], split: str) -> dict[str, Any]:

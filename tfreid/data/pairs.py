@@ -70,8 +70,12 @@ def pair_dataset(
     batch_size: int,
     seed: int,
     targets: Sequence[str] = ("distance",),
+    start_step: int = 0,
 ) -> tf.data.Dataset:
-    """Endless batches ({"image_a", "image_b"}, {target: label for each target})."""
+    """Endless batches ({"image_a", "image_b"}, {target: label for each target}).
+
+    The stream starts at batch ``start_step`` (a resumed run goes on where it stopped).
+    """
     if batch_size < 2 or batch_size % 2:
         raise DataError(f"pair batch size must be even and >= 2, got {batch_size}")
     check_pairable(identities)
@@ -83,5 +87,6 @@ def pair_dataset(
         inputs = {"image_a": tf.gather(pixels, a), "image_b": tf.gather(pixels, b)}
         return inputs, {target: label for target in targets}
 
-    stream = tf.data.Dataset.range(np.iinfo(np.int64).max).batch(batch_size)
+    stream = tf.data.Dataset.range(start_step * batch_size, np.iinfo(np.int64).max)
+    stream = stream.batch(batch_size)
     return stream.map(to_batch, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)

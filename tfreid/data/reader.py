@@ -6,6 +6,7 @@ AUTOTUNE parallelism. Images stay uint8: scaling to [0, 1] is the first layer
 of every tfreid encoder, so exported models take raw uint8 pixels too.
 """
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from tfreid.backend import tf
 from tfreid.data.images import decode_image, resize_images
 from tfreid.data.manifest import read_manifest, split_info
 from tfreid.data.schema import parse_record
-from tfreid.errors import DataError
+from tfreid.errors import DataError, one_line
 
 AUTOTUNE = tf.data.AUTOTUNE
 
@@ -66,24 +67,51 @@ def split_dataset(
     return dataset.prefetch(AUTOTUNE)
 
 
+def _undecodable_record(path: Path) -> str:
+    """Which record of a shard fails to parse or decode, and why (the slow path of errors)."""
+    for index, serialized in enumerate(tf.data.TFRecordDataset([str(path)])):
+        try:
+            record = parse_record(serialized)
+            name = os.fsdecode(record["filename"].numpy())
+        except tf.errors.OpError as error:
+            return f"record {index} does not parse: {first_line(error)}"
+        try:
+            decode_image(record["image"])
+        except tf.errors.OpError as error:
+            return f"image {name} (record {index}) does not decode: {first_line(error)}"
+    return "a record is cut off or damaged"
+
+
+def first_line(error: tf.errors.OpError) -> str:
+    """The message of a TensorFlow error without its graph-node fragments."""
+    return one_line(str(error.message))
+
+
 def _read_shard(path: Path, image_size: tuple[int, int], expected: int) -> list[dict]:
     """Decoded batches of one shard; DataError if it is corrupt or short of records.
 
     TFRecordDataset stops silently at a record cut off at the end of a file, so
-    the count is checked against the manifest's ``file_records``.
+    the count is checked against the manifest's ``file_records``. An image that
+    does not decode is named.
     """
     batches = []
     try:
         for batch in _records_to_examples([str(path)], image_size).batch(256).as_numpy_iterator():
             batches.append(batch)
-    except (tf.errors.DataLossError, tf.errors.InvalidArgumentError) as error:
-        first_line = str(error.message).strip().splitlines()[0]
-        raise DataError(f"corrupt TFRecord shard {path}: {first_line}") from None
+    except tf.errors.DataLossError as error:
+        raise DataError(f"corrupt TFRecord shard {path}: {first_line(error)}") from None
+    except tf.errors.InvalidArgumentError:
+        raise DataError(f"corrupt TFRecord shard {path}: {_undecodable_record(path)}") from None
     found = sum(len(batch["identity"]) for batch in batches)
     if found != expected:
         raise DataError(f"corrupt TFRecord shard {path}: {found} of {expected} records "
                         "readable (truncated file?)")
     return batches
+
+
+def decode_filenames(raw: np.ndarray) -> np.ndarray:
+    """File names stored as bytes -> str, any name a file system allows (``os.fsdecode``)."""
+    return np.array([os.fsdecode(bytes(name)) for name in raw], dtype=str)
 
 
 def load_split(dataset_dir: str | Path, split: str, image_size: tuple[int, int]) -> SplitArrays:
@@ -103,5 +131,5 @@ def load_split(dataset_dir: str | Path, split: str, image_size: tuple[int, int])
         images=np.concatenate([b["image"] for b in batches]),
         identities=np.concatenate([b["identity"] for b in batches]),
         cameras=np.concatenate([b["camera"] for b in batches]),
-        filenames=np.concatenate([b["filename"] for b in batches]).astype(str),
+        filenames=decode_filenames(np.concatenate([b["filename"] for b in batches])),
     )

@@ -8,15 +8,17 @@ key        type    meaning
 image      bytes   the encoded image (JPEG or PNG), as read from its source
 identity   int64   who or what the image shows (>= 0; 0 may be a distractor)
 camera     int64   camera / viewpoint the image was taken from (>= 0)
-filename   bytes   name of the source file, for tracing results back
+filename   bytes   name of the source file as the file system stores it
+                   (``os.fsencode``; read back with ``os.fsdecode``)
 height     int64   height of the encoded image in pixels
 width      int64   width of the encoded image in pixels
 =========  ======  ==========================================================
 """
 
-from dataclasses import dataclass
+import os
 
 from tfreid.backend import tf
+from tfreid.data.records import ImageRecord
 
 FEATURES = {
     "image": tf.io.FixedLenFeature([], tf.string),
@@ -26,18 +28,6 @@ FEATURES = {
     "height": tf.io.FixedLenFeature([], tf.int64),
     "width": tf.io.FixedLenFeature([], tf.int64),
 }
-
-
-@dataclass(frozen=True)
-class ImageRecord:
-    """One image with its labels, ready to be serialised."""
-
-    image: bytes
-    identity: int
-    camera: int
-    filename: str
-    height: int
-    width: int
 
 
 def _int64(value: int) -> tf.train.Feature:
@@ -54,7 +44,7 @@ def serialize_record(record: ImageRecord) -> bytes:
         "image": _bytes(record.image),
         "identity": _int64(record.identity),
         "camera": _int64(record.camera),
-        "filename": _bytes(record.filename.encode("utf-8")),
+        "filename": _bytes(os.fsencode(record.filename)),
         "height": _int64(record.height),
         "width": _int64(record.width),
     }

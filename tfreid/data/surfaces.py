@@ -16,7 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageFilter
 
-from tfreid.data.schema import ImageRecord
+from tfreid.data.records import ImageRecord
+from tfreid.errors import DataError
 
 CANVAS = 384
 
@@ -33,6 +34,15 @@ class SurfaceConfig:
     max_rotation_deg: float = 20.0
     max_perspective: float = 0.06
     jpeg_quality: int = 92
+
+    def check(self) -> None:
+        """DataError naming the first setting that cannot make a re-id dataset."""
+        if self.num_identities < 4 or self.views_per_identity < 2:
+            raise DataError(f"a surface set needs >= 4 identities with >= 2 views each, got "
+                            f"{self.num_identities} x {self.views_per_identity}")
+        if not 16 <= self.image_size <= 1024 or not 0.0 < self.test_fraction < 1.0:
+            raise DataError(f"image size must lie in [16, 1024] px and test fraction in (0, 1), "
+                            f"got {self.image_size} and {self.test_fraction}")
 
 
 def _value_noise(rng: np.random.Generator, cells: int) -> np.ndarray:
@@ -124,6 +134,7 @@ def surface_records(config: SurfaceConfig) -> dict[str, list[ImageRecord]]:
     held-out identity gives one query view (its camera = view index) and its
     other views form the gallery.
     """
+    config.check()
     rng = np.random.default_rng([config.seed, 7])
     order = rng.permutation(config.num_identities)
     num_test = max(2, round(config.num_identities * config.test_fraction))

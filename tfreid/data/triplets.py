@@ -35,28 +35,38 @@ def random_triplets(identities: np.ndarray, count: int, seed: int) -> np.ndarray
 
 
 def triplet_dataset(images: np.ndarray, triplets: np.ndarray, batch_size: int, seed: int,
-                    shuffle: bool = True) -> tf.data.Dataset:
-    """Batches ({"anchor", "positive", "negative"}, dummy target) of fixed triplets.
+                    shuffle: bool = True, start_epoch: int = 0) -> tf.data.Dataset:
+    """Endless batches ({"anchor", "positive", "negative"}, dummy target) of fixed triplets.
 
-    The triplets are reshuffled (seeded) every epoch when ``shuffle``.
+    Each epoch passes over all triplets in ceil(count / batch_size) batches (the
+    last may be smaller), in an order drawn from (``seed``, epoch) when
+    ``shuffle``, so epoch e is the same whether or not a run was resumed; the
+    stream starts at epoch ``start_epoch``.
     """
-    pixels = tf.constant(images)
-    dataset = tf.data.Dataset.from_tensor_slices(triplets)
-    if shuffle:
-        dataset = dataset.shuffle(len(triplets), seed=seed, reshuffle_each_iteration=True)
+    pixels, table = tf.constant(images), tf.constant(triplets)
+    count = len(triplets)
+
+    def epoch_batches(epoch: tf.Tensor) -> tf.data.Dataset:
+        order = tf.range(count)
+        if shuffle:
+            keys = tf.random.stateless_uniform([count], tf.stack([tf.constant(seed, tf.int64),
+                                                                  epoch]))
+            order = tf.argsort(keys)
+        return tf.data.Dataset.from_tensor_slices(tf.gather(table, order)).batch(batch_size)
 
     def gather(batch: tf.Tensor):
         inputs = {name: tf.gather(pixels, batch[:, column])
                   for column, name in enumerate(("anchor", "positive", "negative"))}
         return inputs, tf.zeros([tf.shape(batch)[0]])
 
-    return dataset.batch(batch_size).map(gather, num_parallel_calls=tf.data.AUTOTUNE).prefetch(
-        tf.data.AUTOTUNE)
+    epochs = tf.data.Dataset.range(start_epoch, np.iinfo(np.int64).max)
+    return epochs.flat_map(epoch_batches).map(gather, num_parallel_calls=tf.data.AUTOTUNE) \
+        .prefetch(tf.data.AUTOTUNE)
 
 
 def pk_dataset(images: np.ndarray, identities: np.ndarray, p: int, k: int,
-               seed: int) -> tf.data.Dataset:
-    """Endless batches (images (P*K, H, W, 3), identities (P*K,))."""
+               seed: int, start_step: int = 0) -> tf.data.Dataset:
+    """Endless batches (images (P*K, H, W, 3), identities (P*K,)), from batch ``start_step``."""
     check_pairable(identities, "train")
     num_ids = len(np.unique(identities))
     if not 2 <= p <= num_ids or k < 2:
@@ -79,5 +89,5 @@ def pk_dataset(images: np.ndarray, identities: np.ndarray, p: int, k: int,
         index = tf.reshape(index, [-1])
         return tf.gather(pixels, index), tf.gather(labels, index)
 
-    steps = tf.data.Dataset.range(np.iinfo(np.int64).max)
+    steps = tf.data.Dataset.range(start_step, np.iinfo(np.int64).max)
     return steps.map(to_batch, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from tfreid.backend import tf
-from tfreid.data.atomic import atomic_directory
 from tfreid.data.manifest import FORMAT, write_manifest
 from tfreid.data.schema import ImageRecord, serialize_record
-from tfreid.errors import DataError
+from tfreid.errors import ConfigError, DataError
+from tfreid.io.atomic import atomic_directory
 
 ProgressFn = Callable[[int], None]
 
@@ -62,9 +62,10 @@ def write_dataset(
     splits = {split: list(records) for split, records in splits.items()}
     if not any(splits.values()):
         raise DataError(f"dataset {name!r} has no images to write")
-    if Path(out_dir).exists() and not overwrite:
-        raise DataError(f"{out_dir} already exists; use --overwrite to replace it")
-    with atomic_directory(out_dir, overwrite=overwrite) as staging:
+    if isinstance(images_per_shard, bool) or not isinstance(images_per_shard, int) \
+            or images_per_shard < 1:
+        raise ConfigError(f"images per shard must be a whole number >= 1, got {images_per_shard}")
+    with atomic_directory(out_dir, overwrite=overwrite, kind="dataset") as staging:
         manifest: dict[str, Any] = {
             "format": FORMAT, "name": name, "source": source,
             "image_size": _common_size(splits),

@@ -5,9 +5,9 @@ from typing import Any
 
 import numpy as np
 
+from tfreid.io.atomic import write_json
 from tfreid.plots.confusion import plot_confusion
 from tfreid.plots.tsne import plot_tsne_grid
-from tfreid.training.run import write_json
 
 TABLE_COLUMNS = ("accuracy", "top3_accuracy", "knn_accuracy", "recall_at_1", "nmi")
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from tfreid.data.augment import AUGMENTATIONS
 from tfreid.data.reader import SplitArrays, load_split
-from tfreid.experiments.runner import append_row, read_rows
+from tfreid.io.jsonl import append_row, read_rows
 from tfreid.metrics.classification import evaluate_classes
 from tfreid.plots.tsne import tsne_map
 from tfreid.training.augmented import TRAININGS, AugmentedTrainingConfig, train_augmented

@@ -7,13 +7,12 @@ flushed to disk as each run ends.
 """
 
 import json
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from tfreid.errors import DataError
+from tfreid.io.jsonl import append_row, read_rows
 from tfreid.training.triplet_config import TripletConfig
 
 HISTORY_KEYS = ("loss", "val_rank1", "val_mAP", "val_mAC", "val_CF")
@@ -23,29 +22,6 @@ def run_key(variant: dict[str, Any], fold: int, folds: int, seed: int) -> str:
     """The identity of one run: its setting, and which fold of which split it tests on."""
     return json.dumps({"variant": variant, "fold": fold, "folds": folds, "seed": seed},
                       sort_keys=True)
-
-
-def read_rows(path: str | Path) -> list[dict[str, Any]]:
-    """Rows of a results file (none if it does not exist yet)."""
-    path = Path(path)
-    if not path.exists():
-        return []
-    rows = []
-    for number, line in enumerate(path.read_text().splitlines(), start=1):
-        if line.strip():
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError:
-                raise DataError(f"{path} line {number} is not JSON; fix or remove it") from None
-    return rows
-
-
-def append_row(path: Path, row: dict[str, Any]) -> None:
-    """Append one JSON line and flush it to disk."""
-    with path.open("a") as handle:
-        handle.write(json.dumps(row, default=float) + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
 
 
 def _row(variant: dict, fold: int, config: TripletConfig, results: dict) -> dict[str, Any]:

@@ -6,6 +6,7 @@ is paper 000's setup (``TripletConfig`` defaults) plus the study's ``base``.
 on 2 CPU cores: fewer triplets and epochs, smaller images, two folds.
 """
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +30,24 @@ class Study:
     log_x: bool = False
     folds: int = 5
     quick_folds: int = 2
+
+    def parse_value(self, text: str) -> int | float | str:
+        """A value of this study's setting from text: a number for numeric settings, one of
+        the study's own values otherwise; ConfigError if it is neither."""
+        if all(isinstance(v, str) for v in self.values):
+            if text not in self.values:
+                raise ConfigError(f"study {self.name} sweeps {self.field} over "
+                                  f"{', '.join(self.values)}; got {text!r}")
+            return text
+        kind = int if all(isinstance(v, int) for v in self.values) else float
+        try:
+            value = kind(text)
+        except ValueError:
+            raise ConfigError(f"study {self.name} sweeps {self.field}, a "
+                              f"{'whole ' * (kind is int)}number; got {text!r}") from None
+        if not math.isfinite(value) or value <= 0:
+            raise ConfigError(f"{self.field} must be a finite number above 0, got {text!r}")
+        return value
 
     def settings(self, quick: bool) -> tuple[dict[str, Any], tuple, int]:
         """(base config overrides, values, folds) for a full or quick sweep."""

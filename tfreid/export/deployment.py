@@ -28,11 +28,11 @@ from tfreid.compression.baseline import baseline_from_run, fine_tune
 from tfreid.compression.evaluation import rank_float
 from tfreid.compression.quantization import CALIBRATION_IMAGES, quantize_encoder
 from tfreid.compression.tflite import TFLiteEmbedder, to_tflite
-from tfreid.data.atomic import atomic_directory
-from tfreid.errors import DataError, TrainingError
+from tfreid.errors import TrainingError
 from tfreid.export.saved_model import export_saved_model
+from tfreid.io.atomic import atomic_directory, write_json
+from tfreid.io.outputs import check_new_output
 from tfreid.training.embedding import embed
-from tfreid.training.run import write_json
 
 FLOAT_TOLERANCE = 1e-5
 
@@ -48,12 +48,11 @@ def saved_model_error(export_dir: Path, model: keras.Model, images: np.ndarray) 
 def export_run(run_dir: str | Path, out_dir: str | Path, qat_epochs: int = 2,
                tflite_io: str = "int8", overwrite: bool = False) -> dict[str, Any]:
     """Write the three exports of ``run_dir`` into ``out_dir``; return the report."""
-    if Path(out_dir).exists() and not overwrite:
-        raise DataError(f"{out_dir} already exists; use --overwrite to replace it")
+    check_new_output(out_dir, overwrite)
     encoder, config, data = baseline_from_run(run_dir)
     query, gallery = data["query"], data["gallery"]
     check_images = np.concatenate([query.images, gallery.images])[:256]
-    with atomic_directory(out_dir, overwrite=overwrite) as staging:
+    with atomic_directory(out_dir, overwrite=overwrite, kind="deployment") as staging:
         export_saved_model(encoder, staging / "float", metadata={"run": str(run_dir)})
         qat = quantize_encoder(encoder, "all", data["train"].images[:CALIBRATION_IMAGES])
         fine_tune(qat, config, data, qat_epochs, Path(run_dir) / "qat")  # logs stay in the run

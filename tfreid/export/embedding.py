@@ -20,10 +20,13 @@ def export_image_size(export_dir: str | Path) -> tuple[int, int]:
 
 def embed_with_export(export_dir: str | Path, images: np.ndarray,
                       batch_size: int = 256) -> np.ndarray:
-    """Embeddings (N, D) of uint8 images (N, H, W, 3) by the export's serving signature."""
+    """Embeddings (N, D) of uint8 images (N, H, W, 3) by the export's serving signature;
+    (0, D) for no images."""
     export_image_size(export_dir)
     loaded = tf.saved_model.load(str(export_dir))
     serve = loaded.signatures["serving_default"]
+    images = np.asarray(images, np.uint8)
+    starts = range(0, max(len(images), 1), batch_size)
     return np.concatenate([
         serve(images=tf.constant(images[start:start + batch_size]))["embeddings"].numpy()
-        for start in range(0, len(images), batch_size)])
+        for start in starts])

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from tfreid.backend import keras, tf
-from tfreid.data.atomic import atomic_directory
 from tfreid.data.images import resize_images
+from tfreid.io.atomic import atomic_directory
 
 METADATA_NAME = "tfreid.json"
 
@@ -25,25 +25,37 @@ class EmbeddingServer(tf.Module):
         super().__init__(name="embedding_server")
         self.encoder = encoder
         self.image_size = tuple(int(n) for n in encoder.input_shape[1:3])
+        self.embedding_dim = int(encoder.output_shape[-1])
 
     @tf.function(input_signature=[tf.TensorSpec([None, None, None, 3], tf.uint8, name="images")])
     def serve(self, images: tf.Tensor) -> dict[str, tf.Tensor]:
-        pixels = resize_images(images, self.image_size)
-        return {"embeddings": self.encoder(pixels, training=False)}
+        """Embeddings of a uint8 batch; an empty batch (0, H, W, 3) gives (0, D)."""
+        empty = tf.zeros([0, self.embedding_dim], tf.float32)
+
+        def embed() -> tf.Tensor:
+            pixels = resize_images(images, self.image_size)
+            return tf.cast(self.encoder(pixels, training=False), tf.float32)
+
+        embeddings = tf.cond(tf.shape(images)[0] > 0, embed, lambda: empty)
+        return {"embeddings": tf.ensure_shape(embeddings, [None, self.embedding_dim])}
 
 
 def export_saved_model(
     encoder: keras.Model, export_dir: str | Path, metadata: dict[str, Any] | None = None,
-    overwrite: bool = True,
+    overwrite: bool = False,
 ) -> Path:
-    """Write the SavedModel into ``export_dir`` atomically; return its path."""
+    """Write the SavedModel into ``export_dir`` atomically; return its path.
+
+    An existing ``export_dir`` is an error, unless ``overwrite`` is set and it
+    is a tfreid export (``tfreid.io.outputs.check_new_output``).
+    """
     server = EmbeddingServer(encoder)
     info = {"image_size": list(server.image_size),
             "embedding_dim": int(encoder.output_shape[-1]),
             "input": "uint8 images (B, H, W, 3), any H and W",
             "signature": "serving_default", "output": "embeddings",
             **(metadata or {})}
-    with atomic_directory(export_dir, overwrite=overwrite) as staging:
+    with atomic_directory(export_dir, overwrite=overwrite, kind="export") as staging:
         tf.saved_model.save(server, str(staging), signatures={"serving_default": server.serve})
         (staging / METADATA_NAME).write_text(json.dumps(info, indent=2) + "\n")
     return Path(export_dir)

@@ -7,8 +7,20 @@ from typing import Any
 
 from tfreid.backend import keras
 from tfreid.errors import DataError
-from tfreid.training.run import ENCODER_NAME
+from tfreid.training.run_folder import ENCODER_NAME
 from tfreid.training.triplet_config import TripletConfig
+
+
+def load_encoder(run_dir: str | Path) -> keras.Model:
+    """The trained encoder of a run folder (its ``encoder.keras``)."""
+    path = Path(run_dir) / ENCODER_NAME
+    if not path.is_file():
+        raise DataError(f"{run_dir} holds no trained encoder ({ENCODER_NAME}): not a tfreid run "
+                        "folder, or its training did not finish")
+    try:
+        return keras.models.load_model(path, compile=False)
+    except (OSError, ValueError) as error:
+        raise DataError(f"cannot load {path}: {str(error).splitlines()[0]}") from None
 
 
 def load_run(run_dir: str | Path) -> tuple[keras.Model, TripletConfig, dict[str, Any]]:
@@ -31,8 +43,4 @@ def load_run(run_dir: str | Path) -> tuple[keras.Model, TripletConfig, dict[str,
     settings = {k: v for k, v in results.get("config", {}).items() if k in names}
     if isinstance(settings.get("image_size"), list):
         settings["image_size"] = tuple(settings["image_size"])
-    try:
-        encoder = keras.models.load_model(encoder_path, compile=False)
-    except (OSError, ValueError) as error:
-        raise DataError(f"cannot load {encoder_path}: {str(error).splitlines()[0]}") from None
-    return encoder, TripletConfig(**settings), results
+    return load_encoder(run_dir), TripletConfig(**settings), results

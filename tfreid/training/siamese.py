@@ -6,8 +6,6 @@ rank-1 / mAP / mAC / CF each epoch, stops early on validation mAP, evaluates
 the held-out query/gallery split and exports a SavedModel.
 """
 
-import time
-from pathlib import Path
 from typing import Any
 
 from tfreid.backend import keras
@@ -16,7 +14,7 @@ from tfreid.data.pairs import pair_dataset
 from tfreid.losses import BinaryVerificationLoss, ContrastiveLoss
 from tfreid.metrics.pair_accuracy import DistancePairAccuracy
 from tfreid.models import build_encoder, build_siamese
-from tfreid.training.run import finish_run, load_reid_data, standard_callbacks
+from tfreid.training.run import FitPaths, execute_run, fit_resumable, standard_callbacks
 from tfreid.training.siamese_config import SiameseConfig
 
 
@@ -43,24 +41,26 @@ def build_siamese_training(config: SiameseConfig) -> tuple[keras.Model, keras.Mo
 
 
 def train_siamese(config: SiameseConfig, verbose: int = 2) -> dict[str, Any]:
-    """Run ``config`` end to end; return the results (also written to the logdir)."""
-    config.check()
-    run_name = config.resolved_run_name(f"siamese-{config.loss}")
-    logdir = Path(config.logdir or Path("logs") / run_name)
-    data = load_reid_data(config)
-    encoder, siamese = build_siamese_training(config)
-    targets = _targets(config.loss)
-    train_pairs = pair_dataset(data["train"].images, data["train"].identities,
-                               config.batch_size, config.seed, targets)
-    val_pairs = pair_dataset(data["validation"].images, data["validation"].identities,
-                             config.batch_size, config.seed + 1, targets)
-    val_pairs = val_pairs.take(config.validation_steps).cache()
-    sample_pairs = next(iter(val_pairs))
-    logdir.mkdir(parents=True, exist_ok=True)
-    started = time.time()
-    callbacks = standard_callbacks(config, encoder, data, logdir)
-    callbacks.append(PairImages(str(logdir / "train"), sample_pairs))
-    history = siamese.fit(
-        train_pairs, epochs=config.epochs, steps_per_epoch=config.steps_per_epoch,
-        validation_data=val_pairs, verbose=verbose, callbacks=callbacks).history
-    return finish_run(config, encoder, data, run_name, logdir, history, time.time() - started)
+    """Run ``config`` end to end; return the results (also written to the run folder)."""
+
+    def train(run, data):
+        encoder, siamese = build_siamese_training(config)
+        targets = _targets(config.loss)
+        val_pairs = pair_dataset(data["validation"].images, data["validation"].identities,
+                                 config.batch_size, config.seed + 1, targets)
+        sample_pairs = next(iter(val_pairs))
+        val_pairs = val_pairs.take(config.validation_steps).cache()
+        paths = FitPaths.of_run(run)
+        callbacks, best = standard_callbacks(config, encoder, data, paths)
+        if not run.resumed:
+            callbacks.append(PairImages(str(paths.logdir / "train"), sample_pairs))
+
+        def train_pairs(start_step: int):
+            return pair_dataset(data["train"].images, data["train"].identities,
+                                config.batch_size, config.seed, targets, start_step)
+
+        history = fit_resumable(siamese, train_pairs, config.steps_per_epoch, config.epochs,
+                                paths, callbacks, best, val_pairs, verbose)
+        return encoder, history
+
+    return execute_run(config, "siamese", f"siamese-{config.loss}", train)

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from tfreid.errors import ConfigError
-from tfreid.training.run_config import RunConfig
+from tfreid.training.run_config import RunConfig, check_finite_in
 
 LOSSES = ("contrastive", "binary", "combined")
 
@@ -31,5 +31,6 @@ class SiameseConfig(RunConfig):
             raise ConfigError(f"unknown loss {self.loss!r}; choose from {', '.join(LOSSES)}")
         if self.batch_size < 2 or self.batch_size % 2:
             raise ConfigError(f"batch size must be even and >= 2, got {self.batch_size}")
-        if self.margin <= 0 or self.steps_per_epoch < 1 or self.validation_steps < 1:
-            raise ConfigError("margin, steps per epoch and validation steps must be positive")
+        check_finite_in("margin", self.margin, 0.0, 1e6)
+        if self.steps_per_epoch < 1 or self.validation_steps < 1:
+            raise ConfigError("steps per epoch and validation steps must be positive")

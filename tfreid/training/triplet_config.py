@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from tfreid.errors import ConfigError
 from tfreid.training.batch_losses import BATCH_LOSSES
-from tfreid.training.run_config import RunConfig
+from tfreid.training.run_config import RunConfig, check_finite_in
 
 MININGS = ("random", "all", "hard", "semihard")
 LOSSES = ("triplet", *BATCH_LOSSES)
@@ -51,8 +51,9 @@ class TripletConfig(RunConfig):
             raise ConfigError("proxy_nca trains single encoders (its proxies have one size)")
         if self.mining not in MININGS:
             raise ConfigError(f"unknown mining {self.mining!r}; choose from {', '.join(MININGS)}")
-        if self.margin <= 0 or self.num_triplets < 1 or self.members < 1:
-            raise ConfigError("margin, number of triplets and members must be positive")
+        check_finite_in("margin", self.margin, 0.0, 1e6)
+        if self.num_triplets < 1 or self.members < 1:
+            raise ConfigError("number of triplets and members must be positive")
         if self.uses_pk_batches() and (self.samples_per_identity < 2
                                         or self.batch_size < 2 * self.samples_per_identity):
             raise ConfigError(f"P x K batches need K >= 2 and batch size >= 2 K, got K = "

@@ -1,0 +1,52 @@
+"""Helpers shared by the tests: running the scripts as a user does, small training settings."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def script(name: str, *args: str, cwd: Path, timeout: float = 180,
+           env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run ``scripts/<name>.py`` with ``args`` in ``cwd``, as a user would; its result."""
+    return subprocess.run([sys.executable, str(ROOT / "scripts" / f"{name}.py"), *args],
+                          cwd=cwd, capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, **(env or {})})
+
+
+def start_script(name: str, *args: str, cwd: Path) -> subprocess.Popen:
+    """Start ``scripts/<name>.py`` without waiting (stdout and stderr piped)."""
+    return subprocess.Popen([sys.executable, str(ROOT / "scripts" / f"{name}.py"), *args],
+                            cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def the_error_line(stderr: str) -> str:
+    """The one line of ``stderr``, which must be a single ``error: ...`` line."""
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: "), stderr
+    return lines[0]
+
+
+def tiny_siamese(dataset: Path, *extra: str, epochs: int = 2, steps: int = 2) -> list[str]:
+    """``train_siamese`` options for a run of seconds on the tiny test dataset."""
+    return ["--dataset", str(dataset), "--epochs", str(epochs), "--steps-per-epoch", str(steps),
+            "--batch-size", "8", "--image-size", "40", "--embedding-dim", "16", *extra]
+
+
+def dataset_with_lonely_identity(tmp_path: Path, tiny_dataset: Path) -> Path:
+    """A dataset whose train split holds identity 999 with a single image."""
+    from PIL import Image
+
+    from tfreid.data import load_split, read_manifest, write_dataset
+    from tfreid.data.importers import read_record
+
+    image = tmp_path / "img.jpg"
+    Image.fromarray(load_split(tiny_dataset, "train", (32, 32)).images[0]).save(image)
+    train_ids = read_manifest(tiny_dataset)["splits"]["train"]["identities"]
+    records = [read_record(image, identity=i, camera=c) for i in train_ids[:5] for c in range(2)]
+    lonely = read_record(image, identity=999, camera=0)
+    write_dataset(tmp_path / "lonely", {"train": [*records, lonely], "query": records[:1],
+                                        "gallery": records[1:]}, name="lonely", source="test")
+    return tmp_path / "lonely"

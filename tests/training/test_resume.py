@@ -1,0 +1,103 @@
+"""A killed run resumes where it stopped and ends as if it had never been killed (issue 9,
+cases 6 and 7). These run the command in subprocesses, as a user or a scheduler does."""
+
+import json
+import signal
+import time
+
+import numpy as np
+import pytest
+
+from tests.helpers import script, start_script, tiny_siamese
+from tfreid.backend import keras
+
+
+def wait_for(path, process, timeout=120.0):
+    started = time.time()
+    while not path.exists():
+        assert process.poll() is None, process.communicate()
+        assert time.time() - started < timeout, f"{path} did not appear"
+        time.sleep(0.02)
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tiny_dataset, tmp_path_factory):
+    """The reference: the same command, never interrupted."""
+    folder = tmp_path_factory.mktemp("uninterrupted")
+    result = script("train_siamese", *tiny_siamese(tiny_dataset, epochs=4, steps=25),
+                    "--run-name", "run", cwd=folder)
+    assert result.returncode == 0, result.stderr
+    return folder
+
+
+def weights(folder):
+    return keras.models.load_model(folder / "logs" / "run" / "encoder.keras",
+                                   compile=False).get_weights()
+
+
+def test_rerun_after_sigkill_resumes_and_matches_an_uninterrupted_run(uninterrupted,
+                                                                      tiny_dataset, tmp_path):
+    command = [*tiny_siamese(tiny_dataset, epochs=4, steps=25), "--run-name", "run"]
+    process = start_script("train_siamese", *command, cwd=tmp_path)
+    wait_for(tmp_path / "logs" / "run" / "resume" / "state-00001.json", process)
+    time.sleep(0.1)  # into the third epoch
+    process.send_signal(signal.SIGKILL)
+    process.communicate()
+    assert process.returncode == -signal.SIGKILL
+    assert not (tmp_path / "logs" / "run" / "results.json").exists()
+    resumed = script("train_siamese", *command, cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resuming run run in logs/run" in resumed.stdout
+    assert "Epoch 1/4" not in resumed.stdout
+    expected = json.loads((uninterrupted / "logs" / "run" / "results.json").read_text())
+    got = json.loads((tmp_path / "logs" / "run" / "results.json").read_text())
+    assert got["test"] == expected["test"] and got["epochs_run"] == 4
+    np.testing.assert_allclose(got["history"]["loss"], expected["history"]["loss"], rtol=1e-6)
+    for mine, theirs in zip(weights(tmp_path), weights(uninterrupted), strict=True):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-5, atol=1e-7)
+    assert not (tmp_path / "logs" / "run" / "resume").exists()
+
+
+def test_rerun_of_the_same_command_without_a_name_finds_the_killed_run(tiny_dataset, tmp_path):
+    command = tiny_siamese(tiny_dataset, epochs=3, steps=25)
+    process = start_script("train_siamese", *command, cwd=tmp_path)
+    wait_for(tmp_path / "logs", process)
+    while not list((tmp_path / "logs").glob("*/resume/state-00000.json")):
+        assert process.poll() is None
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.communicate()
+    (killed,) = (tmp_path / "logs").iterdir()
+    resumed = script("train_siamese", *command, cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"resuming run {killed.name}" in resumed.stdout
+    assert [p.name for p in (tmp_path / "logs").iterdir()] == [killed.name]
+    fresh = script("train_siamese", *command, cwd=tmp_path)  # finished: a new run
+    assert fresh.returncode == 0 and len(list((tmp_path / "logs").iterdir())) == 2
+
+
+def test_sigterm_ends_in_one_line_and_leaves_the_run_resumable(tiny_dataset, tmp_path):
+    command = [*tiny_siamese(tiny_dataset, epochs=3, steps=25), "--run-name", "term"]
+    process = start_script("train_siamese", *command, cwd=tmp_path)
+    wait_for(tmp_path / "logs" / "term" / "resume" / "state-00000.json", process)
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 128 + signal.SIGTERM
+    assert err.strip().splitlines() == [
+        "error: terminated (SIGTERM); nothing was left half-written; run term is kept in "
+        "logs/term: rerun the same command to resume it after its last finished epoch"]
+    assert not [p for p in tmp_path.rglob(".*partial-*")]
+    assert script("train_siamese", *command, cwd=tmp_path).returncode == 0
+
+
+def test_sigterm_while_writing_a_dataset_leaves_no_staging_folder(tmp_path):
+    process = start_script("make_tfrecords", "surfaces", "--num-identities", "40",
+                           "--images-per-shard", "1", "--out", "ds", cwd=tmp_path)
+    while not list(tmp_path.glob(".ds.partial-*/train-*")):
+        assert process.poll() is None, process.communicate()
+        time.sleep(0.01)
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 128 + signal.SIGTERM, err
+    assert err.strip() == "error: terminated (SIGTERM); nothing was left half-written"
+    assert list(tmp_path.iterdir()) == []
