@@ -21,18 +21,18 @@ import numpy as np  # noqa: E402
 from tfreid.backend import gpu_available, keras  # noqa: E402
 from tfreid.data.pairs import pair_dataset  # noqa: E402
 from tfreid.data.triplets import pk_dataset  # noqa: E402
-from tfreid.losses import ContrastiveLoss, TripletMiningLoss  # noqa: E402
+from tfreid.losses import ContrastivePairLoss, TripletMarginLoss  # noqa: E402
 from tfreid.models import build_encoder, build_siamese  # noqa: E402
 
 
 def siamese_setup(images, ids):
     model = build_siamese(build_encoder("table1", images.shape[1:3], 100))
-    return model, {"distance": ContrastiveLoss()}, pair_dataset(images, ids, 64, 0), 128
+    return model, {"distance": ContrastivePairLoss()}, pair_dataset(images, ids, 64, 0), 128
 
 
 def triplet_setup(images, ids):
     model = build_encoder("table1", images.shape[1:3], 100)
-    return model, TripletMiningLoss("semihard"), pk_dataset(images, ids, 32, 4, 0), 128
+    return model, TripletMarginLoss(miner="semihard"), pk_dataset(images, ids, 32, 4, 0), 128
 
 
 def images_per_second(setup, images, ids, jit: bool, steps: int) -> float:

@@ -40,7 +40,7 @@ def dataset_with_lonely_identity(tmp_path: Path, tiny_dataset: Path) -> Path:
     from PIL import Image
 
     from tfreid.data import load_split, read_manifest, write_dataset
-    from tfreid.data.importers import read_record
+    from tfreid.data.importers.base import read_record
 
     image = tmp_path / "img.jpg"
     Image.fromarray(load_split(tiny_dataset, "train", (32, 32)).images[0]).save(image)

@@ -24,7 +24,7 @@ from tfreid.cli.train_triplet import main as triplet_main
     (["--margin", "inf"], "argument --margin: must be finite"),
     (["--image-size", "20000"], "image sides must lie in [1, 1024] px"),
     (["--epochs", "0"], "argument --epochs: must be >= 1"),
-    (["--validation-fraction", "1"], "argument --validation-fraction: must be finite and in"),
+    (["--validation-fraction", "1"], "--val-fraction/--validation-fraction: must be finite"),
 ])
 def test_bad_training_options(capsys, argv, message):
     with pytest.raises(SystemExit) as stop:

@@ -12,7 +12,7 @@ from PIL import Image
 from tests.helpers import ROOT, the_error_line
 from tfreid.cli.make_tfrecords import main as make_tfrecords
 from tfreid.data import load_split, read_manifest
-from tfreid.training import SiameseConfig, train_siamese
+from tfreid.training import RunConfig, train
 
 
 def save(path, value, size=(16, 8), format=None):
@@ -28,14 +28,14 @@ def test_any_file_name_round_trips_and_trains(tmp_path, capsys):
         for view, name in enumerate(NAMES):
             save(tmp_path / "src" / f"id{identity}" / name, 30 * identity + view, (48, 48))
     assert make_tfrecords(["folder", str(tmp_path / "src"), "--out", str(tmp_path / "ds")]) == 0
-    train = load_split(tmp_path / "ds", "train", (48, 48))
-    assert sorted(set(train.filenames.tolist())) == sorted(NAMES)
-    assert os.fsencode(os.fsdecode(b"bad-\xff.png")) in {os.fsencode(f) for f in train.filenames}
-    config = SiameseConfig(dataset=str(tmp_path / "ds"), epochs=1, steps_per_epoch=1,
-                           batch_size=4, image_size=40, embedding_dim=8,
-                           validation_fraction=0.4, logdir=str(tmp_path / "run"),
-                           save_export=False)
-    assert train_siamese(config, verbose=0)["test"]["num_queries"] == 2
+    stored = load_split(tmp_path / "ds", "train", (48, 48)).filenames
+    assert sorted(set(stored.tolist())) == sorted(NAMES)
+    assert b"bad-\xff.png" in {os.fsencode(name) for name in stored}
+    config = RunConfig.for_method("siamese", dataset=str(tmp_path / "ds"), epochs=1,
+                                  sampling="pairs", steps_per_epoch=1, batch_size=4, image_size=40,
+                                  embedding_dim=8, validation_fraction=0.4,
+                                  logdir=str(tmp_path / "run"), save_export=False)
+    assert train(config, verbose=0)["test"]["num_queries"] == 2
 
 
 def test_market_skips_are_counted_and_an_empty_split_fails(tmp_path, capsys):

@@ -47,7 +47,12 @@ def test_rerun_after_sigkill_resumes_and_matches_an_uninterrupted_run(uninterrup
     assert not (tmp_path / "logs" / "run" / "results.json").exists()
     resumed = script("train_siamese", *command, cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr
+    assert resumed.stderr == ""  # no cuInit, oneDNN or absl start-up lines
     assert "resuming run run in logs/run" in resumed.stdout
+    logged = [line for line in resumed.stdout.splitlines() if line.strip()]
+    assert all(line.startswith(("resuming", "epoch ", "run ", "measure", "rank-", "mAP", "mAC",
+                                "CF", "TensorBoard", "SavedModel")) or "held out" in line
+               for line in logged), logged
     assert "Epoch 1/4" not in resumed.stdout
     expected = json.loads((uninterrupted / "logs" / "run" / "results.json").read_text())
     got = json.loads((tmp_path / "logs" / "run" / "results.json").read_text())
@@ -59,7 +64,7 @@ def test_rerun_after_sigkill_resumes_and_matches_an_uninterrupted_run(uninterrup
 
 
 def test_rerun_of_the_same_command_without_a_name_finds_the_killed_run(tiny_dataset, tmp_path):
-    command = tiny_siamese(tiny_dataset, epochs=3, steps=25)
+    command = tiny_siamese(tiny_dataset, epochs=2, steps=15)
     process = start_script("train_siamese", *command, cwd=tmp_path)
     wait_for(tmp_path / "logs", process)
     while not list((tmp_path / "logs").glob("*/resume/state-00000.json")):
@@ -77,7 +82,7 @@ def test_rerun_of_the_same_command_without_a_name_finds_the_killed_run(tiny_data
 
 
 def test_sigterm_ends_in_one_line_and_leaves_the_run_resumable(tiny_dataset, tmp_path):
-    command = [*tiny_siamese(tiny_dataset, epochs=3, steps=25), "--run-name", "term"]
+    command = [*tiny_siamese(tiny_dataset, epochs=2, steps=15), "--run-name", "term"]
     process = start_script("train_siamese", *command, cwd=tmp_path)
     wait_for(tmp_path / "logs" / "term" / "resume" / "state-00000.json", process)
     process.send_signal(signal.SIGTERM)

@@ -79,7 +79,7 @@ def test_overwrite_replaces_a_tfreid_export(in_tmp, tiny_dataset, capsys):
 
 
 def test_failed_export_keeps_the_trained_run(in_tmp, tiny_dataset, capsys, monkeypatch):
-    from tfreid.training import run as run_module
+    from tfreid.training import engine as run_module
 
     def read_only(*args, **kwargs):
         raise PermissionError(errno.EROFS, "Read-only file system", "exports/x")
@@ -162,7 +162,7 @@ def test_finished_run_is_not_trained_again_under_its_name(in_tmp, tiny_dataset, 
 
 def test_unfinished_run_with_other_settings_is_refused(in_tmp, tiny_dataset, capsys,
                                                       monkeypatch):
-    from tfreid.training import run as run_module
+    from tfreid.training import engine as run_module
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt

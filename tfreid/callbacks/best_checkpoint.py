@@ -4,9 +4,11 @@ import math
 from pathlib import Path
 from typing import Any
 
-from tfreid.backend import keras
+from tfreid.backend import keras, serializable
 from tfreid.errors import OutputError
-from tfreid.io.atomic import atomic_file
+from tfreid.io.atomic import atomic_directory
+
+WEIGHTS = "weights"  # checkpoint prefix inside the folder
 
 
 def is_chief(model: keras.Model) -> bool:
@@ -14,13 +16,17 @@ def is_chief(model: keras.Model) -> bool:
     return bool(model.distribute_strategy.extended.should_checkpoint)
 
 
+@serializable
 class BestModelCheckpoint(keras.callbacks.Callback):
     """ModelCheckpoint(save_best_only) and EarlyStopping(restore_best_weights) in one.
 
     At each epoch end where ``monitor`` improves on the best value so far (by
-    more than ``min_delta``), the weights are written to ``path``, under a
-    temporary name first and renamed, so a full disk or a kill never leaves a
-    half-written checkpoint under the final name. After ``patience`` epochs
+    more than ``min_delta``), the weights are written as a TensorFlow checkpoint
+    (``weights.index``, ``weights.data-*``) into the folder ``path``, staged and
+    renamed as a whole, so a full disk or a kill never leaves a half-written
+    checkpoint under the final name. (TensorFlow's format, not HDF5: it keys
+    weights by object, so models holding two copies of a network, a student
+    and its teacher, save too.) After ``patience`` epochs
     without improvement training stops. At the end of training the best
     epoch's weights are restored. ``get_state`` / ``set_state`` carry the best
     value, best epoch, waiting count and stop flag across a resumed run
@@ -30,7 +36,7 @@ class BestModelCheckpoint(keras.callbacks.Callback):
 
     Example::
 
-        best = BestModelCheckpoint("logs/run/checkpoints/best.weights.h5", "val_mAP", "max")
+        best = BestModelCheckpoint("logs/run/checkpoints/best", "val_mAP", "max")
         model.fit(data, epochs=50, callbacks=[monitor, best])
         best.best_epoch  # 0-based
     """
@@ -76,10 +82,9 @@ class BestModelCheckpoint(keras.callbacks.Callback):
             self.model.stop_training = True
 
     def _save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            with atomic_file(self.path) as temporary:
-                self.model.save_weights(str(temporary))
+            with atomic_directory(self.path, overwrite=True, kind="checkpoint") as staging:
+                self.model.save_weights(str(staging / WEIGHTS))
         except (OSError, RuntimeError) as error:
             reason = getattr(error, "strerror", None) or str(error).splitlines()[0]
             raise OutputError(f"cannot write checkpoint {self.path}: {reason}") from None
@@ -88,11 +93,19 @@ class BestModelCheckpoint(keras.callbacks.Callback):
         """Set the model to the best epoch's weights (from memory, else from ``path``)."""
         if self._best_weights is not None:
             self.model.set_weights(self._best_weights)
-        elif self.best_epoch is not None and self.path.is_file():
-            self.model.load_weights(str(self.path))
+        elif self.best_epoch is not None and (self.path / f"{WEIGHTS}.index").is_file():
+            self.model.load_weights(str(self.path / WEIGHTS))
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         self.restore_best()
+
+    def get_config(self) -> dict[str, Any]:
+        return {"path": str(self.path), "monitor": self.monitor, "mode": self.mode,
+                "patience": self.patience, "min_delta": self.min_delta}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> "BestModelCheckpoint":
+        return cls(**config)
 
     def get_state(self) -> dict[str, Any]:
         return {"best": self.best, "best_epoch": self.best_epoch, "wait": self.wait,

@@ -5,10 +5,9 @@ from typing import Any
 
 import numpy as np
 
-from tfreid.backend import keras, tf
-from tfreid.data.reader import SplitArrays
+from tfreid.backend import check_tf_keras, keras, tf
+from tfreid.evaluation.embedding import as_split, embed, score_embeddings
 from tfreid.metrics import feature_correlation_matrix
-from tfreid.training.embedding import embed, score_embeddings
 
 
 def correlation_image(embeddings: np.ndarray, min_side: int = 256) -> np.ndarray:
@@ -28,16 +27,26 @@ class CorrelationMonitor(keras.callbacks.Callback):
     CSVLogger) and ``History`` see the values: TensorBoard writes them as
     ``epoch_rank1`` etc. in the run's ``validation`` folder. With ``log_dir``,
     the |correlation| matrix of the features is written there as an image too.
+
+    ``query`` and ``gallery`` are ``SplitArrays``, ``(images, identities[,
+    cameras])`` arrays or ``tf.data.Dataset`` s of dicts (``image``, ``identity``,
+    ``camera``), read once.
+
+    Example::
+
+        monitor = CorrelationMonitor(encoder, (q_images, q_ids), (g_images, g_ids))
+        model.fit(data, epochs=10, callbacks=[monitor])  # history has val_mAP, val_mAC ...
     """
 
     def __init__(
-        self, encoder: keras.Model, query: SplitArrays, gallery: SplitArrays,
+        self, encoder: keras.Model, query, gallery,
         every_n_epochs: int = 1, metric: str = "euclidean", log_dir: str | None = None,
     ):
         super().__init__()
+        check_tf_keras(encoder, "the encoder")
         self.encoder = encoder
-        self.query = query
-        self.gallery = gallery
+        self.query = as_split(query)
+        self.gallery = as_split(gallery)
         self.every_n_epochs = every_n_epochs
         self.metric = metric
         self.log_dir = log_dir

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from tfreid.backend import keras, tf
+from tfreid.backend import keras, serializable, tf
 from tfreid.callbacks.best_checkpoint import is_chief
 from tfreid.errors import DataError
 from tfreid.io.atomic import write_json
@@ -49,6 +49,7 @@ def read_progress(backup_dir: str | Path) -> Progress:
     return Progress(epoch + 1, state["states"], state["history"])
 
 
+@serializable
 class ResumeTraining(keras.callbacks.BackupAndRestore):
     """BackupAndRestore that brings back the other callbacks' state and the history too.
 
@@ -73,6 +74,13 @@ class ResumeTraining(keras.callbacks.BackupAndRestore):
         self.backup_path = Path(backup_dir)
         self.stateful = list(stateful)
         self.history: dict[str, list[float]] = {}
+
+    def get_config(self) -> dict[str, Any]:
+        return {"backup_dir": str(self.backup_path)}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> "ResumeTraining":
+        return cls(**config)
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         super().on_train_begin(logs)

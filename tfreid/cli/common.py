@@ -1,12 +1,18 @@
-"""Command-line pieces every training front end shares."""
+"""Command-line pieces every training front end shares: the run options, a method's own
+options (from its ``Options`` dataclass), and training with the one-line error contract.
+Nothing here imports TensorFlow, so ``--help`` answers at once."""
 
 import argparse
-from collections.abc import Callable, Sequence
-from dataclasses import fields
+import math
+import types
+import typing
+from collections.abc import Sequence
+from dataclasses import MISSING, fields
 from typing import Any
 
 from tfreid.cli.errors import run_cli
-from tfreid.cli.parsing import (
+from tfreid.limits import MAX_WIDTH
+from tfreid.option_types import (
     float_in,
     fraction,
     image_size,
@@ -15,16 +21,23 @@ from tfreid.cli.parsing import (
     positive_int,
     seed,
 )
-from tfreid.limits import MAX_WIDTH
-from tfreid.training.run_config import TABLE1_ACTIVATIONS, RunConfig
+from tfreid.training.config import TABLE1_ACTIVATIONS, RunConfig
+
+SHARED = {f.name for f in fields(RunConfig)} - {"method", "options"}
 
 
 def add_run_arguments(parser: argparse.ArgumentParser, defaults: RunConfig) -> None:
-    """The options of ``RunConfig``: data, encoder, optimiser, logging, export."""
+    """The options every run has: data, encoder, optimiser, logging, export, ensembles."""
+    from tfreid.catalog import BACKBONES
+
     add = parser.add_argument
     add("--dataset", help="tfreid TFRecord dataset directory (default: the embedded "
                           "surface set, generated into tfrecords/surfaces on first use)")
-    add("--backbone", default=defaults.backbone, help="table1 (paper 000) or siamese_base (004)")
+    add("--backbone", default=defaults.backbone, choices=BACKBONES.names(),
+        help="encoder: table1 (paper 000), siamese_base (004), pami (002) or a Keras "
+             "application")
+    add("--backbone-weights", help="local weights file of a Keras application backbone "
+                                   "(default: random initialisation; nothing downloads)")
     add("--activation", choices=TABLE1_ACTIVATIONS, default=defaults.activation)
     add("--width", type=float_in(0.0, MAX_WIDTH, low_open=True), default=defaults.width,
         help="table1 width multiplier")
@@ -32,18 +45,24 @@ def add_run_arguments(parser: argparse.ArgumentParser, defaults: RunConfig) -> N
         help="table1 input average-pooling factor (paper 000's resolution knob)")
     add("--epochs", type=positive_int, default=defaults.epochs)
     add("--batch-size", type=positive_int, default=defaults.batch_size)
-    add("--lr", type=positive_float, default=defaults.lr)
+    add("--lr", type=positive_float, default=defaults.lr, help="Adam learning rate")
     add("--image-size", type=image_size, default=defaults.image_size,
         help="side of square inputs, or HxW (e.g. 128x64 for Market-1501)")
     add("--embedding-dim", type=positive_int, default=defaults.embedding_dim)
     add("--patience", type=positive_int, default=defaults.patience,
-        help="early-stopping epochs")
-    add("--validation-fraction", type=fraction, default=defaults.validation_fraction,
+        help="early-stopping epochs without a better validation mAP")
+    add("--val-fraction", "--validation-fraction", dest="validation_fraction", type=fraction,
+        default=defaults.validation_fraction,
         help="share of training identities held out for validation and early stopping")
     add("--folds", type=positive_int, default=defaults.folds,
         help="> 1: pool all identities and test on identity-disjoint fold --fold")
     add("--fold", type=int_in(0), default=defaults.fold)
     add("--seed", type=seed, default=defaults.seed)
+    add("--members", type=positive_int, default=defaults.members,
+        help="ensemble of independent submodels (paper 000, section VI)")
+    add("--member-dim", type=positive_int, default=defaults.member_dim,
+        help="dims per member (default: embedding dim / members)")
+    add("--side-by-side", action="store_true", help="train all members in one step")
     add("--logdir", help="run folder (default: logs/<run-name>); a rerun of an unfinished "
                          "run resumes it")
     add("--export", help="SavedModel directory (default: exports/<run-name>)")
@@ -55,18 +74,51 @@ def add_run_arguments(parser: argparse.ArgumentParser, defaults: RunConfig) -> N
         help="XLA jit_compile (default: on with a GPU, off on CPU)")
 
 
-def config_from_args(parser: argparse.ArgumentParser, config_type: type,
-                     argv: Sequence[str] | None) -> Any:
-    """Parse ``argv`` into ``config_type`` (options named like its fields)."""
+def _value_type(annotation: Any, minimum: float | None):
+    kinds = [a for a in typing.get_args(annotation) if a is not type(None)] \
+        if isinstance(annotation, types.UnionType) else [annotation]
+    kind = kinds[0]
+    if kind is int:
+        return int_in(int(minimum) if minimum is not None else -2**63)
+    if kind is float:
+        return float_in(minimum if minimum is not None else -math.inf, math.inf)
+    return str
+
+
+def add_option_arguments(parser: argparse.ArgumentParser, options_type: type,
+                         defaults: dict[str, Any] | None = None) -> None:
+    """One flag per field of a method's ``Options`` dataclass, with its help and choices."""
+    group = parser.add_argument_group(f"{options_type.__name__} (the method's own options)")
+    for spec in fields(options_type):
+        default = (defaults or {}).get(spec.name, spec.default if spec.default is not MISSING
+                                       else spec.default_factory())
+        flag = "--" + spec.name.replace("_", "-")
+        help_text, choices = spec.metadata.get("help"), spec.metadata.get("choices")
+        if spec.type is bool:
+            group.add_argument(flag, dest=spec.name, action=argparse.BooleanOptionalAction,
+                               default=default, help=help_text)
+            continue
+        group.add_argument(flag, dest=spec.name, default=default, help=help_text,
+                           type=_value_type(spec.type, spec.metadata.get("minimum")),
+                           choices=[c for c in choices if c is not None] if choices else None)
+
+
+def config_from_args(parser: argparse.ArgumentParser, method: str,
+                     argv: Sequence[str] | None) -> RunConfig:
+    """Parse ``argv`` into a RunConfig of ``method`` (shared flags and the method's options)."""
+    from tfreid.catalog import METHODS
+
     args = vars(parser.parse_args(argv))
-    names = {field.name for field in fields(config_type)}
-    return config_type(**{key: value for key, value in args.items() if key in names})
+    option_names = {f.name for f in fields(METHODS.get(method).Options)}
+    return RunConfig(method=method, **{k: v for k, v in args.items() if k in SHARED},
+                     options={k: v for k, v in args.items() if k in option_names})
 
 
-def train_and_report(train: Callable[[Any], dict], config: Any) -> int:
+def train_and_report(config: RunConfig) -> int:
     """Train, print the results table; errors become one line (``run_cli``)."""
 
     def command() -> int:
+        from tfreid.training.engine import train
         from tfreid.training.report import format_results
 
         print(format_results(train(config)))

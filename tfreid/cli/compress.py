@@ -2,19 +2,19 @@
 
 import argparse
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
 from tfreid.cli.errors import run_cli
-from tfreid.cli.parsing import ArgumentParser, fraction, image_size, positive_int, seed
+from tfreid.cli.parsing import ArgumentParser
+from tfreid.compression.names import COMPRESSION_METHODS as METHODS
+from tfreid.compression.names import IO_TYPES, PRECISIONS
+from tfreid.option_types import fraction, image_size, positive_int, seed
 
 QUICK_BASELINE = {"image_size": 48, "num_triplets": 2000, "epochs": 10, "patience": 4,
                   "batch_size": 64}
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from tfreid.compression.sweep import METHODS, PRECISIONS
-    from tfreid.compression.tflite import IO_TYPES
 
     parser = ArgumentParser(
         prog="compress", description="Slicing, low-rank factorisation and iterative pruning "
@@ -42,15 +42,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _baseline(args: argparse.Namespace, out: Path):
-    from tfreid.compression.baseline import baseline_from_run, train_baseline
-    from tfreid.training.triplet_config import TripletConfig
+    from tfreid.training.config import RunConfig
+    from tfreid.workflows.baseline import baseline_from_run, train_baseline
 
     if args.run:
         return baseline_from_run(args.run)
-    config = TripletConfig(dataset=args.dataset, embedding_dim=args.embedding_dim,
-                           seed=args.seed, **(QUICK_BASELINE if args.quick else {}))
     overrides = {"image_size": args.image_size, "epochs": args.epochs}
-    config = replace(config, **{k: v for k, v in overrides.items() if v is not None})
+    config = RunConfig.for_method(
+        "triplet", dataset=args.dataset, embedding_dim=args.embedding_dim, seed=args.seed,
+        **(QUICK_BASELINE if args.quick else {}),
+        **{k: v for k, v in overrides.items() if v is not None})
     print(f"training the baseline: {config.embedding_dim} dims, {config.epochs} epochs")
     return train_baseline(config, out / "runs" / "baseline")
 
@@ -59,9 +60,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
 
     def command() -> int:
-        from tfreid.compression.report import write_compression_report
-        from tfreid.compression.sweep import CompressionSweep, halving_dims, run_compression_sweep
         from tfreid.io.outputs import check_new_output
+        from tfreid.workflows.compression_report import write_compression_report
+        from tfreid.workflows.compression_sweep import (
+            CompressionSweep,
+            halving_dims,
+            run_compression_sweep,
+        )
 
         out = Path(args.out or "logs/compression" + "-quick" * args.quick)
         check_new_output(out, args.overwrite)

@@ -5,7 +5,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tfreid.cli.errors import run_cli
-from tfreid.cli.parsing import ArgumentParser, fraction
+from tfreid.cli.parsing import ArgumentParser
+from tfreid.option_types import fraction
 
 
 def build_parser() -> argparse.ArgumentParser:

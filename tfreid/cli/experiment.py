@@ -2,12 +2,12 @@
 
 import argparse
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
 from tfreid.cli.errors import run_cli
-from tfreid.cli.parsing import ArgumentParser, int_in, seed
+from tfreid.cli.parsing import ArgumentParser
 from tfreid.experiments.studies import STUDIES
+from tfreid.option_types import int_in, seed
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,17 +31,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     def command() -> int:
         from tfreid.experiments import get_study, run_sweep
         from tfreid.experiments.report import write_sweep_report
-        from tfreid.training import TripletConfig, train_triplet
+        from tfreid.training.config import RunConfig
+        from tfreid.training.engine import train
 
         study = get_study(args.study)
         base, values, folds = study.settings(args.quick)
         folds = args.folds or folds
         out = Path(args.out or Path("logs/experiments") / (study.name + "-quick" * args.quick))
-        config = replace(TripletConfig(dataset=args.dataset, seed=args.seed), **base)
+        config = RunConfig.for_method("triplet", dataset=args.dataset, seed=args.seed, **base)
         values = [study.parse_value(text) for text in args.values] if args.values else values
         variants = [{study.field: value} for value in values]
         rows = run_sweep(config, variants, folds, out / "results.jsonl",
-                         lambda c: train_triplet(c, verbose=0), out / "runs")
+                         lambda c: train(c, verbose=0), out / "runs")
         paths = write_sweep_report(study, rows, out, base)
         print(paths["summary"].read_text())
         print("figures:", ", ".join(str(p) for k, p in paths.items() if k != "summary"))

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tfreid.cli.errors import run_cli
-from tfreid.cli.parsing import ArgumentParser, positive_int
+from tfreid.cli.parsing import ArgumentParser
+from tfreid.option_types import positive_int
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,7 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                                overwrite=args.overwrite)
             print(f"written: {out}")
             return 0
-        from tfreid.export.deployment import export_run
+        from tfreid.workflows.deployment import export_run
 
         out = Path(args.out or Path("exports") / f"{Path(args.run).name}-deploy")
         report = export_run(args.run, out, args.qat_epochs, args.tflite_io, args.overwrite)

@@ -5,22 +5,53 @@ import sys
 from collections.abc import Sequence
 
 COMMANDS = {
-    "train-siamese": ("tfreid.cli.train_siamese", "main"),
-    "train-triplet": ("tfreid.cli.train_triplet", "main"),
-    "train-ensemble": ("tfreid.cli.train_triplet", "ensemble_main"),
-    "make-tfrecords": ("tfreid.cli.make_tfrecords", "main"),
-    "experiment": ("tfreid.cli.experiment", "main"),
-    "correlation-graph": ("tfreid.cli.correlation_graph", "main"),
-    "pairwise-vs-triplet": ("tfreid.cli.pairwise_vs_triplet", "main"),
-    "compress": ("tfreid.cli.compress", "main"),
-    "export": ("tfreid.cli.export", "main"),
+    "train": ("tfreid.cli.train", "main", "train with any method (--method; see its --help)"),
+    "train-siamese": ("tfreid.cli.train_siamese", "main",
+                      "Siamese twin network on pairs or P x K batches (paper 004)"),
+    "train-triplet": ("tfreid.cli.train_triplet", "main",
+                      "triplets or a batch loss on P x K batches (paper 000)"),
+    "train-ensemble": ("tfreid.cli.train_triplet", "ensemble_main",
+                       "ensemble of independent triplet submodels (paper 000)"),
+    "make-tfrecords": ("tfreid.cli.make_tfrecords", "main",
+                       "import or generate a dataset as TFRecord shards"),
+    "experiment": ("tfreid.cli.experiment", "main",
+                   "a study of paper 000 over identity-disjoint folds, resumable"),
+    "pairwise-vs-triplet": ("tfreid.cli.pairwise_vs_triplet", "main",
+                            "paper 002's 12-scenario augmentation study"),
+    "compress": ("tfreid.cli.compress", "main",
+                 "paper 001's compression sweep: slicing, low-rank, pruning, QAT"),
+    "export": ("tfreid.cli.export", "main",
+               "deployment exports of a run: float and QAT SavedModels, TFLite int8"),
+    "correlation-graph": ("tfreid.cli.correlation_graph", "main",
+                          "paper 000's feature correlation graph of an export"),
 }
+
+
+def usage() -> str:
+    """The command list with one line each."""
+    width = max(len(name) for name in COMMANDS)
+    lines = ["usage: tfreid <command> [options]   (tfreid <command> --help for its options)",
+             "", "commands:"]
+    lines += [f"  {name:<{width}}  {description}" for name, (_, _, description) in
+              COMMANDS.items()]
+    lines += ["", "  --version  print the version and exit"]
+    return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] in (["-h"], ["--help"]):
+        print(usage())
+        return 0
+    if argv[:1] in (["--version"], ["-V"]):
+        from tfreid import __version__
+
+        print(f"tfreid {__version__}")
+        return 0
     if not argv or argv[0] not in COMMANDS:
-        print(f"usage: tfreid {{{','.join(COMMANDS)}}} [options]", file=sys.stderr)
-        return 0 if argv[:1] in (["-h"], ["--help"]) else 2
-    module, function = COMMANDS[argv[0]]
+        wrong = f"unknown command {argv[0]!r}; " if argv else ""
+        print(f"error: {wrong}choose one of: {', '.join(COMMANDS)} (see tfreid --help)",
+              file=sys.stderr)
+        return 2
+    module, function, _ = COMMANDS[argv[0]]
     return getattr(importlib.import_module(module), function)(argv[1:])

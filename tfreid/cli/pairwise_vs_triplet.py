@@ -5,9 +5,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tfreid.cli.errors import run_cli
-from tfreid.cli.parsing import ArgumentParser, positive_float, positive_int, seed
-from tfreid.data.augment import AUGMENTATIONS
-from tfreid.training.augmented import TRAININGS
+from tfreid.cli.parsing import ArgumentParser
+from tfreid.data.names import AUGMENTATIONS
+from tfreid.experiments.studies import TRAININGS
+from tfreid.option_types import positive_float, positive_int, seed
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,52 +1,66 @@
-"""``train_triplet`` / ``train_ensemble``: front ends of ``tfreid.training.train_triplet``."""
+"""``train_triplet`` / ``train_ensemble``: paper 000's triplet training and its ensembles.
+
+``--loss triplet --mining random`` is the ``triplet`` method (fixed random
+triplets); ``--mining all|hard|semihard`` or another ``--loss`` is the
+``batch`` method on P x K batches (triplet margin loss with that miner, or
+the named batch loss). ``train.py --method ...`` reaches every option.
+"""
 
 import argparse
 from collections.abc import Sequence
 
+from tfreid.catalog import BATCH_LOSSES
 from tfreid.cli import common
-from tfreid.cli.parsing import ArgumentParser, float_in, positive_int
-from tfreid.training.triplet_config import LOSSES, MININGS, TripletConfig
+from tfreid.cli.parsing import ArgumentParser
+from tfreid.option_types import float_in, positive_int
+from tfreid.training.config import RunConfig
+
+MININGS = ("random", "all", "hard", "semihard")
+LOSSES = ("triplet", *BATCH_LOSSES.names())
 
 
-def build_parser(defaults: TripletConfig, prog: str) -> argparse.ArgumentParser:
+def build_parser(prog: str, members: int) -> argparse.ArgumentParser:
+    defaults = RunConfig.for_method("triplet", members=members)
     parser = ArgumentParser(
         prog=prog, description="Train a triplet encoder or an ensemble of independent "
                                "triplet submodels (paper 000) and export it as a SavedModel.")
     add = parser.add_argument
-    add("--loss", choices=LOSSES, default=defaults.loss,
+    add("--loss", choices=LOSSES, default="triplet",
         help="triplet (paper 000), or a batch loss of tfreid.losses on P x K batches")
-    add("--mining", choices=MININGS, default=defaults.mining,
+    add("--mining", choices=MININGS, default="random",
         help="random: fixed random triplets (paper 000); all / hard / semihard: online "
              "mining over P x K batches")
-    add("--num-triplets", type=positive_int, default=defaults.num_triplets)
-    add("--margin", type=float_in(0.0, 1e6, low_open=True), default=defaults.margin)
+    add("--num-triplets", type=positive_int, default=10_000,
+        help="random triplets; with P x K batches, batches per epoch = this / batch size")
+    add("--margin", type=float_in(0.0, 1e6, low_open=True), default=None,
+        help="margin (default: 1.0 for triplets, the loss's own otherwise)")
     add("--squared", action="store_true", help="squared l2 distance (psorus/cf's code)")
-    add("--samples-per-identity", type=positive_int, default=defaults.samples_per_identity,
-        help="K of P x K batches")
-    add("--members", type=positive_int, default=defaults.members, help="ensemble submodels")
-    add("--member-dim", type=positive_int, default=defaults.member_dim,
-        help="dims per member (default: embedding dim / members)")
-    add("--side-by-side", action="store_true", help="train all members in one step")
+    add("--samples-per-identity", type=positive_int, default=4, help="K of P x K batches")
     common.add_run_arguments(parser, defaults)
     return parser
 
 
-def config_from_args(argv: Sequence[str] | None = None,
-                     defaults: TripletConfig | None = None) -> TripletConfig:
-    defaults = defaults or TripletConfig()
-    parser = build_parser(defaults, "train_triplet" if defaults.members == 1 else "train_ensemble")
-    return common.config_from_args(parser, TripletConfig, argv)
+def config_from_args(argv: Sequence[str] | None = None, members: int = 1) -> RunConfig:
+    parser = build_parser("train_triplet" if members == 1 else "train_ensemble", members)
+    args = parser.parse_args(argv)
+    shared = {k: v for k, v in vars(args).items() if k in common.SHARED}
+    if args.loss == "triplet" and args.mining == "random":
+        options = {"num_triplets": args.num_triplets, "squared": args.squared,
+                   "margin": 1.0 if args.margin is None else args.margin}
+        return RunConfig(method="triplet", **shared, options=options)
+    options = {"loss": "triplet_margin" if args.loss == "triplet" else args.loss,
+               "miner": "all" if args.mining == "random" else args.mining,
+               "samples_per_identity": args.samples_per_identity, "margin": args.margin,
+               "steps_per_epoch": -(-args.num_triplets // args.batch_size)}
+    if args.squared:
+        options["distance"] = "squared_l2"
+    return RunConfig(method="batch", **shared, options=options)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from tfreid.training.triplet import train_triplet
-
-    return common.train_and_report(train_triplet, config_from_args(argv))
+    return common.train_and_report(config_from_args(argv))
 
 
 def ensemble_main(argv: Sequence[str] | None = None) -> int:
     """As ``main``, defaulting to paper 000's ensemble: 3 members of floor(100 / 3) dims."""
-    from tfreid.training.triplet import train_triplet
-
-    config = config_from_args(argv, TripletConfig(members=3))
-    return common.train_and_report(train_triplet, config)
+    return common.train_and_report(config_from_args(argv, members=3))

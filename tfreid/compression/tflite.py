@@ -11,9 +11,8 @@ import warnings
 import numpy as np
 
 from tfreid.backend import keras, tf
+from tfreid.compression.names import IO_TYPES
 from tfreid.errors import ConfigError
-
-IO_TYPES = ("float", "int8")
 
 
 def to_tflite(qat_encoder: keras.Model, io: str = "float") -> bytes:

@@ -1,13 +1,26 @@
-"""Datasets as TFRecord shards: schema, writing, reading, splits, pairs, importers."""
+"""Datasets as TFRecord shards: schema, writing, reading, splits, samplers, importers.
 
-from tfreid.data.default import ensure_default_dataset, make_surfaces
-from tfreid.data.manifest import read_manifest
-from tfreid.data.pairs import pair_dataset
-from tfreid.data.reader import SplitArrays, load_split, split_dataset
-from tfreid.data.schema import ImageRecord
-from tfreid.data.writer import write_dataset
+Names load on first use, so the TensorFlow-free parts (``tfreid.data.names``,
+the importers' options) import quickly for command lines.
+"""
 
-__all__ = [
-    "ImageRecord", "SplitArrays", "ensure_default_dataset", "load_split", "make_surfaces",
-    "pair_dataset", "read_manifest", "split_dataset", "write_dataset",
-]
+import importlib
+
+_EXPORTS = {
+    "ImageRecord": "tfreid.data.records", "ImportedDataset": "tfreid.data.imported",
+    "SplitArrays": "tfreid.data.reader", "load_split": "tfreid.data.reader",
+    "split_dataset": "tfreid.data.reader", "read_manifest": "tfreid.data.manifest",
+    "write_dataset": "tfreid.data.writer", "ensure_default_dataset": "tfreid.data.default",
+    "make_surfaces": "tfreid.data.default", "pair_dataset": "tfreid.data.pairs",
+    "pk_dataset": "tfreid.data.triplets", "random_triplets": "tfreid.data.triplets",
+    "triplet_dataset": "tfreid.data.triplets", "anchor_positive_dataset": "tfreid.data.views",
+    "augmentation": "tfreid.data.augment", "AUGMENTATIONS": "tfreid.data.names",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'tfreid.data' has no attribute {name!r}")
+    return getattr(importlib.import_module(_EXPORTS[name]), name)

@@ -17,8 +17,9 @@ import math
 from collections.abc import Callable
 
 from tfreid.backend import tf
+from tfreid.data.names import AUGMENTATIONS
+from tfreid.errors import ConfigError
 
-AUGMENTATIONS = ("none", "fer", "simclr")
 ROTATION_DEGREES = 15.0
 JITTER_STRENGTH = 0.8
 
@@ -114,7 +115,8 @@ def simclr_augment(image: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
 def augmentation(kind: str) -> Augmentation:
     """The uint8 -> uint8 augmentation ``kind`` (one of AUGMENTATIONS)."""
     if kind not in AUGMENTATIONS:
-        raise ValueError(f"unknown augmentation {kind!r}; choose from {', '.join(AUGMENTATIONS)}")
+        raise ConfigError(f"unknown augmentation {kind!r}; choose from "
+                          f"{', '.join(AUGMENTATIONS)}")
     if kind == "none":
         return lambda image, seed: image
     transform = fer_augment if kind == "fer" else simclr_augment

@@ -21,8 +21,8 @@ from PIL import Image
 
 from tfreid.data.idx import read_idx
 from tfreid.data.imported import ImportedDataset
+from tfreid.data.names import CLASS_DATASETS, FASHION_MNIST_DIR, KERAS_DATASETS
 from tfreid.data.records import ImageRecord
-from tfreid.data.sources import CLASS_DATASETS, FASHION_MNIST_DIR, KERAS_DATASETS
 from tfreid.data.splits import stratified_split
 from tfreid.errors import DataError
 

@@ -18,31 +18,42 @@ AUTOTUNE = tf.data.AUTOTUNE
 
 def anchor_positive_dataset(
     images: np.ndarray, labels: np.ndarray, augment: str, batch_size: int, seed: int,
-    augment_anchor: bool = False,
+    augment_anchor: bool = False, start_step: int = 0,
 ) -> tf.data.Dataset:
     """An endless, seeded dataset of anchor / positive batches (module docstring).
 
-    The positive is ``augment(anchor)``; with ``augment_anchor`` the anchor is an
-    independently augmented view too (as SimCLR). Element n of the stream draws
-    its augmentations from seeds split off (seed, n), so runs repeat exactly and
-    every epoch sees new augmentations.
+    Element n of the stream is image ``order_e[n mod N]`` of epoch e = n // N,
+    the order drawn from (``seed``, e); the positive is ``augment(anchor)``
+    (with ``augment_anchor`` the anchor is an independently augmented view
+    too, as SimCLR), with seeds split off (``seed``, n). Runs repeat exactly,
+    every epoch sees new augmentations, and the stream can start at batch
+    ``start_step`` (a resumed run).
     """
-    if len(images) < batch_size:
-        raise DataError(f"{len(images)} images cannot fill a batch of {batch_size}")
+    count = len(images)
+    if count < batch_size:
+        raise DataError(f"{count} images cannot fill a batch of {batch_size}")
     transform = augmentation(augment)
+    pixels, classes = tf.constant(images), tf.constant(labels.astype(np.int64))
 
-    def views(index: tf.Tensor, element: tuple[tf.Tensor, tf.Tensor]):
-        image, label = element
+    def epoch_order(epoch: tf.Tensor) -> tf.data.Dataset:
+        keys = tf.random.stateless_uniform([count], tf.stack([tf.constant(seed, tf.int64),
+                                                              epoch]))
+        positions = epoch * count + tf.range(count, dtype=tf.int64)
+        return tf.data.Dataset.from_tensor_slices((positions, tf.argsort(keys)))
+
+    def views(position: tf.Tensor, index: tf.Tensor):
+        image = tf.gather(pixels, index)
         seeds = tf.random.experimental.stateless_split(
-            tf.stack([tf.constant(seed, tf.int64), index]), 2)
+            tf.stack([tf.constant(seed, tf.int64), position]), 2)
         anchor = transform(image, seeds[0]) if augment_anchor else image
-        return anchor, transform(image, seeds[1]), label
+        return anchor, transform(image, seeds[1]), tf.gather(classes, index)
 
     def stack(anchors: tf.Tensor, positives: tf.Tensor, batch_labels: tf.Tensor):
         return (tf.concat([anchors, positives], axis=0),
                 tf.concat([batch_labels, batch_labels], axis=0))
 
-    dataset = tf.data.Dataset.from_tensor_slices((images, labels.astype(np.int64)))
-    dataset = dataset.shuffle(len(images), seed=seed, reshuffle_each_iteration=True).repeat()
-    dataset = dataset.enumerate().map(views, num_parallel_calls=AUTOTUNE, deterministic=True)
+    first = start_step * batch_size
+    dataset = tf.data.Dataset.range(first // count, np.iinfo(np.int64).max)
+    dataset = dataset.flat_map(epoch_order).skip(first % count)
+    dataset = dataset.map(views, num_parallel_calls=AUTOTUNE, deterministic=True)
     return dataset.batch(batch_size, drop_remainder=True).map(stack).prefetch(AUTOTUNE)

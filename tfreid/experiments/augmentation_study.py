@@ -15,13 +15,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from tfreid.data.augment import AUGMENTATIONS
+from tfreid.data.names import AUGMENTATIONS
 from tfreid.data.reader import SplitArrays, load_split
+from tfreid.evaluation.embedding import embed
+from tfreid.experiments.augmented_training import AugmentedTrainingConfig, train_augmented
+from tfreid.experiments.studies import TRAININGS
 from tfreid.io.jsonl import append_row, read_rows
 from tfreid.metrics.classification import evaluate_classes
 from tfreid.plots.tsne import tsne_map
-from tfreid.training.augmented import TRAININGS, AugmentedTrainingConfig, train_augmented
-from tfreid.training.embedding import embed
 
 STUDY_DATASETS = ("fashion-mnist", "digits")
 QUICK = AugmentedTrainingConfig(epochs={"pairwise": 2, "triplet": 4}, max_train_images=8000)

@@ -7,13 +7,13 @@ from typing import Any
 from tfreid.experiments.aggregate import markdown_table, summarize
 from tfreid.experiments.studies import Study
 from tfreid.plots import plot_accuracy_vs, plot_measure_vs_setting, plot_over_epochs
-from tfreid.training.triplet_config import TripletConfig
+from tfreid.training.config import RunConfig
 
 
 def _setting_axis(study: Study, base: dict[str, Any]):
     """(x label, transform) of the swept field; downscale is shown as pixels seen."""
     if study.field == "downscale":
-        size = base.get("image_size", TripletConfig().image_size)
+        size = base.get("image_size", RunConfig().image_size)
         return "input resolution (px)", lambda factor: round(size / factor)
     return study.field, None
 

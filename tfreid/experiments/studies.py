@@ -1,7 +1,7 @@
-"""The sweeps of paper 000, as named studies over ``TripletConfig`` fields.
+"""The sweeps of paper 000, as named studies over the settings of a triplet run.
 
 Each study varies one knob (``field``) over ``values``; the rest of the config
-is paper 000's setup (``TripletConfig`` defaults) plus the study's ``base``.
+is paper 000's setup (the ``triplet`` method's defaults) plus the study's ``base``.
 ``quick`` settings are sized so a whole study, folds included, runs in minutes
 on 2 CPU cores: fewer triplets and epochs, smaller images, two folds.
 """
@@ -12,6 +12,7 @@ from typing import Any
 
 from tfreid.errors import ConfigError
 
+TRAININGS = ("pairwise", "triplet")  # paper 002's study: cosine embedding vs triplet margin
 QUICK_BASE = {"num_triplets": 1500, "epochs": 6, "patience": 3, "batch_size": 64}
 
 

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tfreid.backend import keras, tf
+from tfreid.backend import check_tf_keras, keras, tf
 from tfreid.data.images import resize_images
 from tfreid.io.atomic import atomic_directory
 
@@ -49,6 +49,7 @@ def export_saved_model(
     An existing ``export_dir`` is an error, unless ``overwrite`` is set and it
     is a tfreid export (``tfreid.io.outputs.check_new_output``).
     """
+    check_tf_keras(encoder, "the encoder")
     server = EmbeddingServer(encoder)
     info = {"image_size": list(server.image_size),
             "embedding_dim": int(encoder.output_shape[-1]),

@@ -1,22 +1,31 @@
-"""tfreid's own losses (tensorflow-addons does not import on TF 2.21).
+"""tfreid's own losses, distances and miners (tensorflow-addons does not import on TF 2.21).
 
-Batch metric-learning losses take ``(labels (B,), embeddings (B, D))``; the
-pair losses of the Siamese net take ``(same, distance)`` and ``TripletLoss``
-explicit (B, 3, D) triplets.
+Batch metric-learning losses take ``(labels (B,), embeddings (B, D))`` and return
+one value per anchor; each is given a ``distance`` and optionally a ``miner``,
+and any of them can be wrapped in ``CrossBatchMemory``. The Siamese twin's pair
+losses take ``(same, distance or logit)`` (``*PairLoss``), ``TripletLoss``
+explicit (B, 3, D) triplets. Every class is registered with Keras
+(``keras.losses.get("MultiSimilarityLoss")`` works).
 """
 
-from tfreid.losses.binary_verification import BinaryVerificationLoss
-from tfreid.losses.contrastive import ContrastiveLoss
+from tfreid.losses.binary_verification import BinaryVerificationPairLoss
+from tfreid.losses.contrastive import ContrastiveLoss, ContrastivePairLoss
 from tfreid.losses.cosine_pairs import CosineContrastiveLoss, CosineEmbeddingLoss
+from tfreid.losses.distances import CosineSimilarity, DotProductSimilarity, LpDistance
 from tfreid.losses.lifted_structure import LiftedStructureLoss
+from tfreid.losses.memory import CrossBatchMemory, MemoryBank
+from tfreid.losses.metric_loss import Batch, MetricLoss
+from tfreid.losses.miners import BatchHardMiner, MultiSimilarityMiner, SemiHardMiner
 from tfreid.losses.multi_similarity import MultiSimilarityLoss
 from tfreid.losses.npair import NPairLoss
 from tfreid.losses.per_member import PerMemberLoss
-from tfreid.losses.proxy_nca import ProxyNCALoss
-from tfreid.losses.triplet import TripletLoss, TripletMiningLoss
+from tfreid.losses.proxy_nca import Proxies, ProxyNCALoss
+from tfreid.losses.triplet import TripletLoss
 from tfreid.losses.triplet_margin import TripletMarginLoss
 
-__all__ = ["BinaryVerificationLoss", "ContrastiveLoss", "CosineContrastiveLoss",
-           "CosineEmbeddingLoss", "LiftedStructureLoss", "MultiSimilarityLoss", "NPairLoss",
-           "PerMemberLoss", "ProxyNCALoss", "TripletLoss", "TripletMarginLoss",
-           "TripletMiningLoss"]
+__all__ = ["Batch", "BatchHardMiner", "BinaryVerificationPairLoss", "ContrastiveLoss",
+           "ContrastivePairLoss", "CosineContrastiveLoss", "CosineEmbeddingLoss",
+           "CosineSimilarity", "CrossBatchMemory", "DotProductSimilarity", "LiftedStructureLoss",
+           "LpDistance", "MemoryBank", "MetricLoss", "MultiSimilarityLoss",
+           "MultiSimilarityMiner", "NPairLoss", "PerMemberLoss", "Proxies", "ProxyNCALoss",
+           "SemiHardMiner", "TripletLoss", "TripletMarginLoss"]

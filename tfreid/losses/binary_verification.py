@@ -2,22 +2,27 @@
 
 from typing import Any
 
-from tfreid.backend import keras, tf
+from tfreid.backend import keras, serializable, tf
 
 
-class BinaryVerificationLoss(keras.losses.Loss):
+@serializable
+class BinaryVerificationPairLoss(keras.losses.Loss):
     """L = -[y log sigmoid(z) + (1 - y) log(1 - sigmoid(z))] for a pair's logit z.
 
     ``y_true`` is 1 for a same-identity pair; ``y_pred`` is the *logit* of the
     merge head Dense(1)(|f(a) - f(b)|). The sigmoid is applied here, once, in the
     numerically stable form of ``tf.nn.sigmoid_cross_entropy_with_logits``
     (004's TF 1.15 code applied it twice, squashing the probabilities).
+
+    Example::
+
+        siamese.compile("adam", loss={"logit": BinaryVerificationPairLoss()})
     """
 
     def __init__(self, name: str = "binary_verification_loss", **kwargs: Any):
         super().__init__(name=name, **kwargs)
 
     def call(self, y_true: tf.Tensor, y_pred: tf.Tensor) -> tf.Tensor:
-        logits = tf.convert_to_tensor(y_pred)
+        logits = tf.cast(y_pred, tf.float32)
         labels = tf.reshape(tf.cast(y_true, logits.dtype), tf.shape(logits))
         return tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits)

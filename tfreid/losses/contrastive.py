@@ -1,26 +1,40 @@
-"""Contrastive loss of Hadsell, Chopra and LeCun (CVPR 2006), as in paper 004 eq. 1.1."""
+"""Contrastive loss of Hadsell, Chopra and LeCun (CVPR 2006), as in paper 004 eq. 1.1.
+
+    L = y d^2 + (1 - y) max(m - d, 0)^2
+
+for a pair at distance d, y = 1 for the same identity. Two forms:
+
+* ``ContrastivePairLoss``: the Siamese twin's form, on ``(same (B,), distance (B,))``
+  (the ``distance`` output of ``build_siamese``);
+* ``ContrastiveLoss``: a batch loss on ``(labels, embeddings)`` over the pairs of
+  a P x K batch (or those a miner keeps). Each anchor's positives and
+  negatives weigh equally, as in the pair sampler's 50/50 pairs:
+  ``L_i = mean_{j in P_i} d_ij^2 + mean_{k in N_i} max(m - d_ik, 0)^2``.
+
+Example::
+
+    ContrastiveLoss(margin=1.0, miner=BatchHardMiner())  # on P x K batches
+"""
 
 from typing import Any
 
-from tfreid.backend import keras, tf
+from tfreid.backend import keras, serializable, tf
+from tfreid.errors import ConfigError
+from tfreid.losses.metric_loss import Batch, MetricLoss
+from tfreid.losses.reductions import masked_mean
 
 
-class ContrastiveLoss(keras.losses.Loss):
-    """L = y * d^2 + (1 - y) * max(m - d, 0)^2 for a pair at distance d.
+@serializable
+class ContrastivePairLoss(keras.losses.Loss):
+    """The contrastive loss of pairs: ``y_true`` is 1 for a same-identity pair, ``y_pred``
+    the pair's distance d (its square root floored, so the gradient is finite at 0)."""
 
-    ``y_true`` is 1 for a same-identity pair and 0 otherwise; ``y_pred`` is the
-    pair's Euclidean distance d (the ``distance`` output of ``build_siamese``,
-    whose square root is floored so the gradient is finite at d = 0). Same pairs
-    are pulled together; different pairs are pushed apart until they are at
-    least ``margin`` apart (m = 1.0 in paper 004).
-    """
-
-    def __init__(self, margin: float = 1.0, name: str = "contrastive_loss", **kwargs: Any):
+    def __init__(self, margin: float = 1.0, name: str = "contrastive_pair_loss", **kwargs: Any):
         super().__init__(name=name, **kwargs)
         self.margin = float(margin)
 
     def call(self, y_true: tf.Tensor, y_pred: tf.Tensor) -> tf.Tensor:
-        distance = tf.convert_to_tensor(y_pred)
+        distance = tf.cast(y_pred, tf.float32)
         same = tf.reshape(tf.cast(y_true, distance.dtype), tf.shape(distance))
         pull = same * tf.square(distance)
         push = (1.0 - same) * tf.square(tf.maximum(self.margin - distance, 0.0))
@@ -28,3 +42,24 @@ class ContrastiveLoss(keras.losses.Loss):
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "margin": self.margin}
+
+
+@serializable
+class ContrastiveLoss(MetricLoss):
+    """The contrastive loss over a batch's pairs, positives and negatives balanced per anchor."""
+
+    config_fields = ("margin",)
+
+    def __init__(self, margin: float = 1.0, name: str = "contrastive_loss", **kwargs: Any):
+        super().__init__(name=name, **kwargs)
+        self.margin = float(margin)
+        if self.distance.is_similarity:
+            raise ConfigError("ContrastiveLoss is defined on a distance (LpDistance); for "
+                              "cosine similarity use CosineContrastiveLoss")
+
+    def anchor_losses(self, batch: Batch) -> tf.Tensor:
+        d = self.distance.matrix(batch.embeddings, batch.keys)
+        positive, negative = self.mined_pairs(batch, d)
+        pull = masked_mean(tf.square(d), positive)
+        push = masked_mean(tf.square(tf.nn.relu(self.margin - d)), negative)
+        return pull + push

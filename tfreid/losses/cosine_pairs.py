@@ -1,4 +1,4 @@
-"""Pair losses on cosine similarity over all pairs of a batch.
+"""Pair losses on cosine similarity over all pairs of a batch (or those a miner keeps).
 
 For the pair (i, j), i != j, with cosine similarity S_ij:
 
@@ -8,15 +8,19 @@ For the pair (i, j), i != j, with cosine similarity S_ij:
   ``(1 - I_ij) [S_ij - lambda]_+ - I_ij S_ij``, I_ij = 1 for a same-label pair.
 
 The two differ by the constant 1 on positive pairs. Each anchor's loss is the
-mean over its B - 1 pairs, so the batch mean is the mean over all pairs.
+mean over its pairs, so the batch mean is the mean over all pairs.
+
+Example::
+
+    model.compile(optimizer="adam", loss=CosineEmbeddingLoss(margin=0.0))
 """
 
 from typing import Any
 
-from tfreid.backend import tf
-from tfreid.losses.metric_loss import MetricLoss
+from tfreid.backend import serializable, tf
+from tfreid.losses.distances import require_similarity
+from tfreid.losses.metric_loss import Batch, MetricLoss
 from tfreid.losses.reductions import masked_mean
-from tfreid.losses.similarities import similarity_matrix
 
 
 def mean_pair_loss(positive_terms: tf.Tensor, negative_terms: tf.Tensor,
@@ -26,32 +30,40 @@ def mean_pair_loss(positive_terms: tf.Tensor, negative_terms: tf.Tensor,
     return masked_mean(terms, tf.logical_or(positive, negative))
 
 
-class CosineEmbeddingLoss(MetricLoss):
-    """Cosine embedding loss over all pairs of the batch (formula above), margin in [-1, 1]."""
-
+class _CosinePairLoss(MetricLoss):
     config_fields = ("margin",)
+    default_distance = "cosine"
 
-    def __init__(self, margin: float = 0.0, name: str = "cosine_embedding_loss", **kwargs: Any):
+    def __init__(self, margin: float, name: str, **kwargs: Any):
         super().__init__(name=name, **kwargs)
         self.margin = float(margin)
+        require_similarity(self.distance, type(self).__name__)
 
-    def anchor_losses(self, labels: tf.Tensor, embeddings: tf.Tensor) -> tf.Tensor:
-        s = similarity_matrix(embeddings, "cosine")
-        positive, negative = self.masks(labels)
-        return mean_pair_loss(1.0 - s, tf.nn.relu(s - self.margin), positive, negative)
+    def anchor_losses(self, batch: Batch) -> tf.Tensor:
+        s = self.distance.matrix(batch.embeddings, batch.keys)
+        positive, negative = self.mined_pairs(batch, s)
+        return mean_pair_loss(self.positive_term(s), tf.nn.relu(s - self.margin), positive,
+                              negative)
 
 
-class CosineContrastiveLoss(MetricLoss):
-    """Contrastive loss of thesis 003 eq. 2.2 over all pairs of the batch (formula above)."""
+@serializable
+class CosineEmbeddingLoss(_CosinePairLoss):
+    """Cosine embedding loss over the pairs of the batch (formula above), margin in [-1, 1]."""
 
-    config_fields = ("margin",)
+    def __init__(self, margin: float = 0.0, name: str = "cosine_embedding_loss", **kwargs: Any):
+        super().__init__(margin, name, **kwargs)
+
+    def positive_term(self, s: tf.Tensor) -> tf.Tensor:
+        return 1.0 - s
+
+
+@serializable
+class CosineContrastiveLoss(_CosinePairLoss):
+    """Contrastive loss of thesis 003 eq. 2.2 over the pairs of the batch (formula above)."""
 
     def __init__(self, margin: float = 0.5, name: str = "cosine_contrastive_loss",
                  **kwargs: Any):
-        super().__init__(name=name, **kwargs)
-        self.margin = float(margin)
+        super().__init__(margin, name, **kwargs)
 
-    def anchor_losses(self, labels: tf.Tensor, embeddings: tf.Tensor) -> tf.Tensor:
-        s = similarity_matrix(embeddings, "cosine")
-        positive, negative = self.masks(labels)
-        return mean_pair_loss(-s, tf.nn.relu(s - self.margin), positive, negative)
+    def positive_term(self, s: tf.Tensor) -> tf.Tensor:
+        return -s

@@ -1,11 +1,22 @@
-"""Pieces every batch metric-learning loss shares: distances and label masks.
+"""Distances and similarities between embeddings, as objects a loss or miner is given.
 
-Written once, as pytorch-metric-learning separates distances from losses, so
-each loss is only its own formula. All functions are plain tensor ops with
-static shapes: they compile under XLA.
+As in pytorch-metric-learning, a loss never computes its own geometry: it is
+handed a ``Distance`` and reads ``matrix(queries, keys)``:
+
+* ``LpDistance(power=1)``: the l2 distance ||a - b|| (``power=2``: squared);
+* ``CosineSimilarity()``: a.b / (|a| |b|) (the thesis' S);
+* ``DotProductSimilarity()``: a.b (the original N-pair loss).
+
+``is_similarity`` says which way is "closer"; ``margin(x, y)`` is how much
+closer y is than x, whatever the kind, so one formula serves both (PML's
+``distance.margin``). Every method is plain tensor ops with static shapes, so
+losses compile under XLA. The l2 distance has a finite gradient at 0.
 """
 
-from tfreid.backend import tf
+from typing import Any
+
+from tfreid.backend import keras, serializable, tf
+from tfreid.errors import ConfigError
 
 SQRT_FLOOR = 1e-12
 
@@ -15,34 +26,136 @@ def safe_sqrt(squared: tf.Tensor) -> tf.Tensor:
     return tf.sqrt(tf.maximum(squared, SQRT_FLOOR))
 
 
-def pairwise_distance_matrix(embeddings: tf.Tensor, squared: bool = False) -> tf.Tensor:
-    """(B, B) Euclidean (or squared Euclidean) distances between rows of ``embeddings``.
-
-    ||a - b||^2 = ||a||^2 - 2 a.b + ||b||^2, clipped at 0 against round-off; the
-    diagonal is exactly 0.
-    """
-    embeddings = tf.convert_to_tensor(embeddings)
-    norms = tf.reduce_sum(tf.square(embeddings), axis=1)
-    squared_distances = norms[:, None] - 2.0 * tf.matmul(embeddings, embeddings,
-                                                         transpose_b=True) + norms[None, :]
-    squared_distances = tf.maximum(squared_distances, 0.0)
-    off_diagonal = 1.0 - tf.eye(tf.shape(embeddings)[0], dtype=embeddings.dtype)
-    squared_distances *= off_diagonal
-    return squared_distances if squared else safe_sqrt(squared_distances) * off_diagonal
-
-
 def pair_distance(a: tf.Tensor, b: tf.Tensor, squared: bool = False) -> tf.Tensor:
     """Row-wise Euclidean (or squared) distance between two (..., D) tensors."""
     squared_distance = tf.reduce_sum(tf.square(a - b), axis=-1)
     return squared_distance if squared else safe_sqrt(squared_distance)
 
 
-def label_masks(labels: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-    """(positive, negative) boolean (B, B) masks.
+def l2_normalize(embeddings: tf.Tensor) -> tf.Tensor:
+    """f / max(|f|, 1e-6): a zero vector stays zero and its gradient stays finite."""
+    return tf.math.l2_normalize(embeddings, axis=-1, epsilon=1e-12)
 
-    positive[i, j]: same label and i != j; negative[i, j]: different labels.
+
+class Distance:
+    """Base of the distances: ``matrix``, ``is_similarity`` and ``margin``."""
+
+    is_similarity = False
+
+    def __init__(self, normalize_embeddings: bool = False):
+        self.normalize_embeddings = bool(normalize_embeddings)
+
+    def prepare(self, embeddings: tf.Tensor) -> tf.Tensor:
+        return l2_normalize(embeddings) if self.normalize_embeddings else embeddings
+
+    def matrix(self, queries: tf.Tensor, keys: tf.Tensor) -> tf.Tensor:
+        """(B, N) values between every query and every key."""
+        return self.compute(self.prepare(queries), self.prepare(keys))
+
+    def compute(self, queries: tf.Tensor, keys: tf.Tensor) -> tf.Tensor:
+        raise NotImplementedError
+
+    def margin(self, x: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
+        """How much closer y is than x: x - y for distances, y - x for similarities."""
+        return y - x if self.is_similarity else x - y
+
+    def closest(self, values: tf.Tensor, mask: tf.Tensor) -> tf.Tensor:
+        """Per row, the closest value among ``mask`` (a sentinel where none)."""
+        if self.is_similarity:
+            return tf.reduce_max(tf.where(mask, values, values.dtype.min), axis=-1)
+        return tf.reduce_min(tf.where(mask, values, values.dtype.max), axis=-1)
+
+    def farthest(self, values: tf.Tensor, mask: tf.Tensor) -> tf.Tensor:
+        """Per row, the farthest value among ``mask`` (a sentinel where none)."""
+        if self.is_similarity:
+            return tf.reduce_min(tf.where(mask, values, values.dtype.max), axis=-1)
+        return tf.reduce_max(tf.where(mask, values, values.dtype.min), axis=-1)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"normalize_embeddings": self.normalize_embeddings}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> "Distance":
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.get_config()})"
+
+
+@serializable
+class LpDistance(Distance):
+    """The l2 distance ||a - b|| (``power=2``: its square), between raw or normalised rows.
+
+    ||a - b||^2 = ||a||^2 - 2 a.b + ||b||^2, clipped at 0 against round-off; a
+    query against itself (or an equal key) is exactly 0, with a finite gradient.
     """
-    labels = tf.reshape(labels, [-1])
-    same = tf.equal(labels[:, None], labels[None, :])
-    not_self = tf.logical_not(tf.eye(tf.shape(labels)[0], dtype=tf.bool))
-    return tf.logical_and(same, not_self), tf.logical_not(same)
+
+    def __init__(self, power: int = 1, normalize_embeddings: bool = False):
+        super().__init__(normalize_embeddings)
+        if power not in (1, 2):
+            raise ConfigError(f"LpDistance power must be 1 or 2, got {power}")
+        self.power = int(power)
+
+    def compute(self, queries: tf.Tensor, keys: tf.Tensor) -> tf.Tensor:
+        squared = (tf.reduce_sum(tf.square(queries), 1)[:, None]
+                   - 2.0 * tf.matmul(queries, keys, transpose_b=True)
+                   + tf.reduce_sum(tf.square(keys), 1)[None, :])
+        squared = tf.maximum(squared, 0.0)
+        if self.power == 2:
+            return squared
+        return tf.where(squared > 0.0, safe_sqrt(squared), 0.0 * safe_sqrt(squared))
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "power": self.power}
+
+
+@serializable
+class CosineSimilarity(Distance):
+    """a.b / (|a| |b|) (thesis 003, section 2.3.3): the dot product of normalised rows."""
+
+    is_similarity = True
+
+    def __init__(self):
+        super().__init__(normalize_embeddings=True)
+
+    def compute(self, queries: tf.Tensor, keys: tf.Tensor) -> tf.Tensor:
+        return tf.matmul(queries, keys, transpose_b=True)
+
+    def get_config(self) -> dict[str, Any]:
+        return {}
+
+
+@serializable
+class DotProductSimilarity(Distance):
+    """a.b of the rows as they are (Sohn's N-pair loss); ``normalize_embeddings`` = cosine."""
+
+    is_similarity = True
+
+    def compute(self, queries: tf.Tensor, keys: tf.Tensor) -> tf.Tensor:
+        return tf.matmul(queries, keys, transpose_b=True)
+
+
+def squared_l2_distance() -> LpDistance:
+    """The squared l2 distance (psorus/cf's triplet distance)."""
+    return LpDistance(power=2)
+
+
+def get_distance(distance: "str | Distance | dict | None", default: str = "l2") -> Distance:
+    """A Distance from an object, a name of ``tfreid.catalog.DISTANCES`` or its config."""
+    if distance is None:
+        distance = default
+    if isinstance(distance, Distance):
+        return distance
+    if isinstance(distance, dict):
+        return keras.saving.deserialize_keras_object(distance)
+    from tfreid.catalog import DISTANCES
+
+    return DISTANCES.get(distance)()
+
+
+def require_similarity(distance: Distance, loss: str) -> Distance:
+    """``distance`` if it is a similarity, else ConfigError (the loss's formula needs S)."""
+    if not distance.is_similarity:
+        raise ConfigError(f"{loss} is defined on a similarity: use CosineSimilarity() or "
+                          f"DotProductSimilarity(), not {type(distance).__name__}")
+    return distance

@@ -2,33 +2,39 @@
 
     L_i = [ log sum_{y_k = y_i, k != i} exp(lambda - S_ik) + log sum_{y_k != y_i} exp(S_ik) ]_+
 
-Every positive and every negative of the batch enters each anchor's loss
-through a soft maximum. The thesis sums over anchors (``reduction="sum"``);
-the default averages. An anchor without a positive or a negative gives 0.
+Every positive and every negative of the batch (or those a miner keeps) enters
+each anchor's loss through a soft maximum. The thesis sums over anchors
+(``reduction="sum"``); the default averages. An anchor without a positive or a
+negative gives 0.
+
+Example::
+
+    LiftedStructureLoss(margin=1.0, distance=CosineSimilarity())
 """
 
 from typing import Any
 
-from tfreid.backend import tf
-from tfreid.losses.metric_loss import MetricLoss
+from tfreid.backend import serializable, tf
+from tfreid.losses.distances import require_similarity
+from tfreid.losses.metric_loss import Batch, MetricLoss
 from tfreid.losses.reductions import masked_logsumexp
-from tfreid.losses.similarities import check_similarity, similarity_matrix
 
 
+@serializable
 class LiftedStructureLoss(MetricLoss):
-    """Lifted Structure loss (formula above) with margin ``lambda`` on ``similarity``."""
+    """Lifted Structure loss (formula above) with margin ``lambda`` on a similarity."""
 
-    config_fields = ("margin", "similarity")
+    config_fields = ("margin",)
+    default_distance = "cosine"
 
-    def __init__(self, margin: float = 1.0, similarity: str = "cosine",
-                 name: str = "lifted_structure_loss", **kwargs: Any):
+    def __init__(self, margin: float = 1.0, name: str = "lifted_structure_loss", **kwargs: Any):
         super().__init__(name=name, **kwargs)
         self.margin = float(margin)
-        self.similarity = check_similarity(similarity)
+        require_similarity(self.distance, "LiftedStructureLoss")
 
-    def anchor_losses(self, labels: tf.Tensor, embeddings: tf.Tensor) -> tf.Tensor:
-        s = similarity_matrix(embeddings, self.similarity)
-        positive, negative = self.masks(labels)
+    def anchor_losses(self, batch: Batch) -> tf.Tensor:
+        s = self.distance.matrix(batch.embeddings, batch.keys)
+        positive, negative = self.mined_pairs(batch, s)
         usable = tf.logical_and(tf.reduce_any(positive, 1), tf.reduce_any(negative, 1))
         value = masked_logsumexp(self.margin - s, positive) + masked_logsumexp(s, negative)
         return tf.where(usable, tf.nn.relu(value), 0.0)

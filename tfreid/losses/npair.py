@@ -7,30 +7,35 @@ m anchors. Since the double sum factorises,
 
     L_i = softplus( logsumexp_{k neg} S_ik + logsumexp_{j pos} (-S_ij) ),
 
-which needs only the (B, B) matrix. An anchor without a positive or a negative
+which needs only the (B, N) matrix. An anchor without a positive or a negative
 in the batch has an empty sum: L_i = log 1 = 0.
+
+Example::
+
+    NPairLoss(distance=DotProductSimilarity())  # Sohn's original
 """
 
 from typing import Any
 
-from tfreid.backend import tf
-from tfreid.losses.metric_loss import MetricLoss
+from tfreid.backend import serializable, tf
+from tfreid.losses.distances import require_similarity
+from tfreid.losses.metric_loss import Batch, MetricLoss
 from tfreid.losses.reductions import masked_logsumexp
-from tfreid.losses.similarities import check_similarity, similarity_matrix
 
 
+@serializable
 class NPairLoss(MetricLoss):
-    """N-pair loss (formula above) on ``similarity`` "cosine" (thesis) or "dot" (Sohn)."""
+    """N-pair loss (formula above) on cosine similarity (thesis) or the dot product (Sohn)."""
 
-    config_fields = ("similarity",)
+    default_distance = "cosine"
 
-    def __init__(self, similarity: str = "cosine", name: str = "npair_loss", **kwargs: Any):
+    def __init__(self, name: str = "npair_loss", **kwargs: Any):
         super().__init__(name=name, **kwargs)
-        self.similarity = check_similarity(similarity)
+        require_similarity(self.distance, "NPairLoss")
 
-    def anchor_losses(self, labels: tf.Tensor, embeddings: tf.Tensor) -> tf.Tensor:
-        s = similarity_matrix(embeddings, self.similarity)
-        positive, negative = self.masks(labels)
+    def anchor_losses(self, batch: Batch) -> tf.Tensor:
+        s = self.distance.matrix(batch.embeddings, batch.keys)
+        positive, negative = self.mined_pairs(batch, s)
         usable = tf.logical_and(tf.reduce_any(positive, 1), tf.reduce_any(negative, 1))
         exponent = masked_logsumexp(s, negative) + masked_logsumexp(-s, positive)
         return tf.where(usable, tf.nn.softplus(exponent), 0.0)

@@ -6,49 +6,96 @@
 with one trainable proxy p_c per class, S the cosine similarity and s a scale
 (1 in the thesis). The positive proxy is not in the denominator (NCA form).
 Labels must lie in [0, num_classes).
+
+Example::
+
+    loss = ProxyNCALoss(num_classes=100, embedding_dim=128)
+    model = loss.attach(encoder)          # the proxies train and save with the model
+    model.compile("adam", loss=loss)
 """
 
 from typing import Any
 
 import numpy as np
 
-from tfreid.backend import keras, tf
-from tfreid.losses.metric_loss import MetricLoss
+from tfreid.backend import keras, serializable, tf
+from tfreid.errors import ConfigError
+from tfreid.losses.distances import require_similarity
+from tfreid.losses.metric_loss import Batch, MetricLoss
 from tfreid.losses.reductions import masked_logsumexp
-from tfreid.losses.similarities import check_similarity, similarity_matrix
 
 
-class ProxyNCALoss(MetricLoss):
-    """ProxyNCA loss (formula above); the proxies are a trainable (C, D) variable.
+@serializable
+class Proxies(keras.layers.Layer):
+    """One trainable proxy per class: a (num_classes, embedding_dim) weight, drawn from a
+    standard normal seeded by ``seed``."""
 
-    Keras trains a model's own variables only: ``attach(model)`` makes the
-    proxies part of ``model.trainable_weights`` before ``fit``. They are weights,
-    not configuration: ``get_config`` rebuilds freshly initialised proxies.
-    """
-
-    config_fields = ("num_classes", "embedding_dim", "scale", "similarity", "seed")
-
-    def __init__(self, num_classes: int, embedding_dim: int, scale: float = 1.0,
-                 similarity: str = "cosine", seed: int = 0, name: str = "proxy_nca_loss",
-                 **kwargs: Any):
-        super().__init__(name=name, **kwargs)
+    def __init__(self, num_classes: int, embedding_dim: int, seed: int = 0, **kwargs: Any):
+        super().__init__(**kwargs)
         if num_classes < 2 or embedding_dim < 1:
-            raise ValueError(f"ProxyNCA needs >= 2 classes and >= 1 dimension, got "
-                             f"{num_classes} classes x {embedding_dim}")
-        self.num_classes, self.embedding_dim = int(num_classes), int(embedding_dim)
-        self.scale, self.seed = float(scale), int(seed)
-        self.similarity = check_similarity(similarity)
-        initial = np.random.default_rng(seed).normal(size=(num_classes, embedding_dim))
-        self.proxies = tf.Variable(initial.astype(np.float32), name="proxies")
+            raise ConfigError(f"ProxyNCA needs >= 2 classes and >= 1 dimension, got "
+                              f"{num_classes} classes x {embedding_dim}")
+        self.num_classes, self.embedding_dim, self.seed = int(num_classes), \
+            int(embedding_dim), int(seed)
+        self.proxies = self.add_weight(name="proxies", shape=(num_classes, embedding_dim),
+                                       initializer="zeros", trainable=True)
+        self.proxies.assign(np.random.default_rng(seed).normal(
+            size=(num_classes, embedding_dim)).astype(np.float32))
+
+    def call(self, inputs: tf.Tensor) -> tf.Tensor:
+        return inputs
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "num_classes": self.num_classes,
+                "embedding_dim": self.embedding_dim, "seed": self.seed}
+
+
+@serializable
+class ProxyNCALoss(MetricLoss):
+    """ProxyNCA loss (formula above). ``attach(model)`` before training: it returns the model
+    that trains (and saves) the proxies; training without it is an error."""
+
+    config_fields = ("num_classes", "embedding_dim", "scale", "seed")
+    default_distance = "cosine"
+    uses_keys = False
+
+    def __init__(self, num_classes: int, embedding_dim: int, scale: float = 1.0, seed: int = 0,
+                 name: str = "proxy_nca_loss", **kwargs: Any):
+        super().__init__(name=name, **kwargs)
+        if self.miner is not None:
+            raise ConfigError("ProxyNCALoss compares each embedding with every proxy: it "
+                              "takes no miner")
+        require_similarity(self.distance, "ProxyNCALoss")
+        self.scale = float(scale)
+        self.layer = Proxies(num_classes, embedding_dim, seed, name="proxies")
+        self.num_classes, self.embedding_dim, self.seed = int(num_classes), \
+            int(embedding_dim), int(seed)
+        self.attached = False
+
+    @property
+    def proxies(self) -> tf.Variable:
+        return self.layer.proxies
 
     def attach(self, model: keras.Model) -> keras.Model:
-        """Track the proxies as a trainable weight of ``model`` (returned)."""
-        model.proxy_nca_proxies = self.proxies
-        return model
+        """The model to train: ``model`` with the proxies tracked (an ``EmbeddingTrainer``)."""
+        from tfreid.models.embedding_trainer import attach_state
 
-    def anchor_losses(self, labels: tf.Tensor, embeddings: tf.Tensor) -> tf.Tensor:
-        logits = self.scale * similarity_matrix(embeddings, self.similarity, self.proxies)
-        own = tf.one_hot(tf.cast(labels, tf.int32), self.num_classes, on_value=True,
-                         off_value=False)
+        trainer, self.layer = attach_state(model, self.layer)
+        if tuple(self.layer.proxies.shape) != (self.num_classes, self.embedding_dim):
+            raise ConfigError(f"the model's proxies are {tuple(self.layer.proxies.shape)}, the "
+                              f"loss wants ({self.num_classes}, {self.embedding_dim})")
+        self.attached = True
+        return trainer
+
+    def anchor_losses(self, batch: Batch) -> tf.Tensor:
+        if not self.attached:
+            raise ConfigError("ProxyNCALoss: call loss.attach(model) and train the model it "
+                              "returns, or the proxies never train")
+        labels = tf.cast(batch.labels, tf.int32)
+        tf.debugging.assert_non_negative(labels, "ProxyNCALoss: labels must be >= 0")
+        tf.debugging.assert_less(labels, self.num_classes,
+                                 f"ProxyNCALoss: labels must lie in [0, {self.num_classes})")
+        logits = self.scale * self.distance.matrix(batch.embeddings, self.proxies)
+        own = tf.one_hot(labels, self.num_classes, on_value=True, off_value=False)
         positive = tf.reduce_sum(tf.where(own, logits, 0.0), axis=1)
         return masked_logsumexp(logits, tf.logical_not(own)) - positive

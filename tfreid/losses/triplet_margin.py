@@ -1,36 +1,45 @@
-"""Triplet margin loss over all triplets of a batch (PyTorch's ``TripletMarginLoss``).
+"""Triplet margin loss over the triplets of a batch (PyTorch's ``TripletMarginLoss``;
+FaceNet; paper 000 eq. 1; paper 002, 3.4.3):
 
     L(a, p, n) = max(0, d(a, p) - d(a, n) + margin)
 
-with d the plain l2 distance (paper 002, 3.4.3; PyTorch's default p = 2), over
-every triplet the batch holds: p != a with a's label, n with another label. An
-anchor's loss is the mean over its triplets. It holds a (B, B, B) tensor: keep
-batches to a few hundred rows.
+with d the plain l2 distance by default (paper 000 states its margin of 1.0
+against it; PyTorch's default p = 2), ``LpDistance(power=2)`` for psorus/cf's
+squared l2, or a similarity (then S(a, n) - S(a, p) + margin). An anchor's loss
+is the mean over its triplets: every (positive, negative) of the batch, or the
+triplets a miner keeps:
+
+* ``BatchHardMiner()``: one triplet per anchor, its farthest positive and
+  closest negative (batch-hard, Hermans et al.);
+* ``SemiHardMiner()``: one per positive pair (FaceNet's semi-hard negatives).
+
+Without a miner it holds a (B, N, N) tensor: keep batches to a few hundred rows.
+
+Example::
+
+    TripletMarginLoss(margin=1.0, miner=BatchHardMiner(), distance=CosineSimilarity())
 """
 
 from typing import Any
 
-from tfreid.backend import tf
-from tfreid.losses.distances import pairwise_distance_matrix
-from tfreid.losses.metric_loss import MetricLoss
+from tfreid.backend import serializable, tf
+from tfreid.losses.metric_loss import Batch, MetricLoss
 from tfreid.losses.reductions import masked_mean
 
 
+@serializable
 class TripletMarginLoss(MetricLoss):
-    """Batch triplet margin loss (formula above); ``squared=True`` uses d^2."""
+    """Batch triplet margin loss (formula above)."""
 
-    config_fields = ("margin", "squared")
+    config_fields = ("margin",)
 
-    def __init__(self, margin: float = 1.0, squared: bool = False,
-                 name: str = "triplet_margin_loss", **kwargs: Any):
+    def __init__(self, margin: float = 1.0, name: str = "triplet_margin_loss", **kwargs: Any):
         super().__init__(name=name, **kwargs)
         self.margin = float(margin)
-        self.squared = bool(squared)
 
-    def anchor_losses(self, labels: tf.Tensor, embeddings: tf.Tensor) -> tf.Tensor:
-        d = pairwise_distance_matrix(embeddings, self.squared)
-        positive, negative = self.masks(labels)
-        losses = tf.nn.relu(d[:, :, None] - d[:, None, :] + self.margin)  # (a, p, n)
-        valid = tf.logical_and(positive[:, :, None], negative[:, None, :])
-        batch = tf.shape(d)[0]
-        return masked_mean(tf.reshape(losses, [batch, -1]), tf.reshape(valid, [batch, -1]))
+    def anchor_losses(self, batch: Batch) -> tf.Tensor:
+        d = self.distance.matrix(batch.embeddings, batch.keys)
+        triplets = self.mined_triplets(batch, d)
+        losses = tf.nn.relu(self.distance.margin(d[:, :, None], d[:, None, :]) + self.margin)
+        rows = tf.shape(d)[0]
+        return masked_mean(tf.reshape(losses, [rows, -1]), tf.reshape(triplets, [rows, -1]))

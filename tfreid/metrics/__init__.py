@@ -1,5 +1,15 @@
-"""Evaluation measures: ranking (CMC, mAP) and feature correlation (mAC, CF)."""
+"""Evaluation measures: ranking (CMC, mAP), feature correlation (mAC, CF) and class-level
+scores (linear probe, top-k, kNN, Recall@k, NMI)."""
 
+from tfreid.metrics.classification import (
+    clustering_nmi,
+    confusion_matrix,
+    evaluate_classes,
+    knn_accuracy,
+    linear_probe,
+    recall_at_k,
+    top_k_accuracy,
+)
 from tfreid.metrics.correlation import (
     correlated_features,
     feature_correlation_matrix,
@@ -8,9 +18,7 @@ from tfreid.metrics.correlation import (
 from tfreid.metrics.ranking import evaluate_ranking, pairwise_distances
 
 __all__ = [
-    "correlated_features",
-    "evaluate_ranking",
-    "feature_correlation_matrix",
-    "mean_absolute_correlation",
-    "pairwise_distances",
+    "clustering_nmi", "confusion_matrix", "correlated_features", "evaluate_classes",
+    "evaluate_ranking", "feature_correlation_matrix", "knn_accuracy", "linear_probe",
+    "mean_absolute_correlation", "pairwise_distances", "recall_at_k", "top_k_accuracy",
 ]

@@ -7,17 +7,6 @@ stacks n members of 25 dims (25 n in all).
 """
 
 from tfreid.backend import keras
-from tfreid.errors import ConfigError
-
-
-def member_dims(total_dim: int, members: int, member_dim: int | None = None) -> list[int]:
-    """Each member's dims: ``member_dim`` each, or floor(total_dim / members)."""
-    if members < 1:
-        raise ConfigError(f"an ensemble needs at least 1 member, got {members}")
-    size = member_dim if member_dim else total_dim // members
-    if size < 1:
-        raise ConfigError(f"{members} members cannot share {total_dim} dims")
-    return [size] * members
 
 
 def build_ensemble(members: list[keras.Model], name: str = "ensemble") -> keras.Model:

@@ -5,10 +5,11 @@ merge head (paper 004, Fig. 1.1), ``logit`` = Dense(1)(|f(a) - f(b)|), the
 same-identity logit for binary verification. The sigmoid is left to the loss.
 """
 
-from tfreid.backend import keras, tf
+from tfreid.backend import keras, serializable, tf
 from tfreid.losses.distances import pair_distance
 
 
+@serializable
 class PairDistance(keras.layers.Layer):
     """Euclidean distance between two batches of embeddings, shape (B,).
 
@@ -20,6 +21,7 @@ class PairDistance(keras.layers.Layer):
         return pair_distance(a, b)
 
 
+@serializable
 class AbsoluteDifference(keras.layers.Layer):
     """|a - b| elementwise: the merge layer of paper 004."""
 

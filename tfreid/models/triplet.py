@@ -1,8 +1,9 @@
 """The triplet network: one shared encoder over (anchor, positive, negative)."""
 
-from tfreid.backend import keras, tf
+from tfreid.backend import keras, serializable, tf
 
 
+@serializable
 class StackEmbeddings(keras.layers.Layer):
     """Stack three (B, D) embeddings into (B, 3, D), the input of ``TripletLoss``."""
 

@@ -14,10 +14,24 @@ def format_results(results: dict[str, Any]) -> str:
         ("mAC", f"{test['mAC']:.3f}", ""),
         ("CF", f"{test['CF']}", ""),
     ]
-    lines = [f"run {results['run']}: {results['epochs_run']} epochs in "
-             f"{results['train_seconds']:.0f} s, {test['num_queries']} held-out queries",
+    held_out = len(results["validation_identities"])
+    lines = [f"run {results['run']} ({results['method']}): {results['epochs_run']} epochs in "
+             f"{results['train_seconds']:.0f} s; {_best(results)}",
+             f"{held_out} of {results['train_identities'] + held_out} "
+             f"training identities held out for validation (--val-fraction "
+             f"{results['config']['validation_fraction']:g}); {test['num_queries']} held-out "
+             "test queries",
              f"{'measure':<10}{'held-out':>10}{'chance':>10}"]
     lines += [f"{name:<10}{value:>10}{chance_value:>10}" for name, value, chance_value in rows]
     lines += [f"TensorBoard: tensorboard --logdir {results['logdir']}",
               f"SavedModel:  {results['export']}"]
     return "\n".join(lines)
+
+
+def _best(results: dict[str, Any]) -> str:
+    bests = results["best"]
+    if len(bests) == 1 and bests[0]["epoch"] is not None:
+        return (f"best epoch {bests[0]['epoch']} (validation mAP {bests[0]['value']:.3f}), "
+                "its weights kept")
+    epochs = ", ".join(str(best["epoch"]) for best in bests)
+    return f"best epochs of the members {epochs}, their weights kept"

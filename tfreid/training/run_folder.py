@@ -8,7 +8,7 @@
   the same run is refused;
 * ``resume/``: the per-epoch backup a killed run resumes from (removed when
   the run finishes);
-* ``checkpoints/best.weights.h5``, TensorBoard events (``train/``,
+* ``checkpoints/best/`` (the best epoch's weights), TensorBoard events (``train/``,
   ``validation/``), ``encoder.keras`` (as soon as training ends) and
   ``results.json``.
 
@@ -96,10 +96,6 @@ class RunFolder:
     @property
     def resume_dir(self) -> Path:
         return self.path / "resume"
-
-    @property
-    def best_weights(self) -> Path:
-        return self.path / "checkpoints" / "best.weights.h5"
 
     def claim(self) -> "RunFolder":
         """Lock the folder and check it may hold this run; ``resumed`` says if it did before."""

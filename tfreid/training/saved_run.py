@@ -1,14 +1,16 @@
-"""A finished run read back: its trained encoder and the settings it was trained with."""
+"""A finished run read back: its trained encoder, the configuration it was trained with
+(any method), and its results."""
 
 import json
-from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 from tfreid.backend import keras
 from tfreid.errors import DataError
-from tfreid.training.run_folder import ENCODER_NAME
-from tfreid.training.triplet_config import TripletConfig
+from tfreid.training.config import RunConfig
+from tfreid.training.run_folder import ENCODER_NAME, RESULTS_NAME
+
+LEGACY_SIAMESE = ("loss", "margin", "steps_per_epoch", "validation_steps")
 
 
 def load_encoder(run_dir: str | Path) -> keras.Model:
@@ -23,24 +25,38 @@ def load_encoder(run_dir: str | Path) -> keras.Model:
         raise DataError(f"cannot load {path}: {str(error).splitlines()[0]}") from None
 
 
-def load_run(run_dir: str | Path) -> tuple[keras.Model, TripletConfig, dict[str, Any]]:
-    """(encoder, triplet settings for further training on the same data, results).
+def config_of(settings: dict[str, Any]) -> RunConfig:
+    """The RunConfig of a results.json ``config``, also of runs from before the engine
+    (Siamese or triplet settings without ``method``)."""
+    if "method" in settings:
+        return RunConfig.from_dict(settings)
+    shared = {f for f in RunConfig.__dataclass_fields__ if f not in ("method", "options")}
+    options = {k: v for k, v in settings.items() if k not in shared}
+    base = {k: v for k, v in settings.items() if k in shared}
+    if "num_triplets" not in options:
+        method = "siamese"
+        options = {k: v for k, v in options.items() if k in LEGACY_SIAMESE}
+    elif options.get("loss") == "triplet" and options.get("mining") == "random":
+        method = "triplet"
+        options = {k: options[k] for k in ("num_triplets", "margin", "squared") if k in options}
+    else:
+        method = "batch"
+        loss = options.get("loss")
+        options = {"loss": "triplet_margin" if loss == "triplet" else loss,
+                   "miner": {"random": "all"}.get(options.get("mining"), options.get("mining")),
+                   "samples_per_identity": options.get("samples_per_identity", 4)}
+    return RunConfig.from_dict({**base, "method": method, "options": options})
 
-    The settings keep the run's data split (dataset, image size, seed,
-    validation fraction, folds) and backbone; fields the run's own engine had
-    (a Siamese loss, say) are dropped.
-    """
+
+def load_run(run_dir: str | Path) -> tuple[keras.Model, RunConfig, dict[str, Any]]:
+    """(encoder, the run's configuration, its results) of a finished run of any method."""
     run_dir = Path(run_dir)
-    encoder_path, results_path = run_dir / ENCODER_NAME, run_dir / "results.json"
-    for path in (encoder_path, results_path):
-        if not path.is_file():
-            raise DataError(f"{run_dir} is not a finished tfreid run: {path.name} is missing")
+    results_path = run_dir / RESULTS_NAME
+    if not results_path.is_file():
+        raise DataError(f"{run_dir} is not a finished tfreid run: {RESULTS_NAME} is missing")
     try:
         results = json.loads(results_path.read_text())
-    except json.JSONDecodeError as error:
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise DataError(f"{results_path} is not JSON: {error}") from None
-    names = {f.name for f in fields(TripletConfig)}
-    settings = {k: v for k, v in results.get("config", {}).items() if k in names}
-    if isinstance(settings.get("image_size"), list):
-        settings["image_size"] = tuple(settings["image_size"])
-    return load_encoder(run_dir), TripletConfig(**settings), results
+    config = config_of(results.get("config", {}))
+    return load_encoder(run_dir), config, results

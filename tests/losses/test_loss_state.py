@@ -1,0 +1,95 @@
+"""Losses that own weights (ProxyNCA's proxies, a memory bank) train, save, load and resume
+with the model ``attach`` returns; misuse is a clear error."""
+
+import numpy as np
+import pytest
+
+from tfreid.backend import keras, tf
+from tfreid.errors import ConfigError
+from tfreid.losses import CrossBatchMemory, MultiSimilarityLoss, ProxyNCALoss
+from tfreid.models import EmbeddingTrainer
+
+
+def encoder():
+    return keras.Sequential([keras.Input((3,)), keras.layers.Dense(4)], name="small")
+
+
+def data():
+    return np.random.default_rng(0).normal(size=(9, 3)).astype(np.float32), np.arange(9) % 3
+
+
+def test_proxies_train_save_load_and_resume(tmp_path):
+    loss = ProxyNCALoss(num_classes=3, embedding_dim=4)
+    model = loss.attach(encoder())
+    assert isinstance(model, EmbeddingTrainer)
+    assert any(w is loss.proxies for w in model.trainable_weights)
+    before = loss.proxies.numpy().copy()
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss=loss)
+    x, y = data()
+    model.fit(x, y, batch_size=9, epochs=1, verbose=0)
+    trained = loss.proxies.numpy().copy()
+    assert not np.allclose(trained, before)
+    model.save(tmp_path / "trainer.keras")
+    loaded = keras.models.load_model(tmp_path / "trainer.keras", compile=False)
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0),
+                               rtol=1e-6)
+    resumed_loss = ProxyNCALoss(num_classes=3, embedding_dim=4)
+    resumed = resumed_loss.attach(loaded)  # adopts the loaded proxies
+    assert resumed is loaded
+    np.testing.assert_allclose(resumed_loss.proxies.numpy(), trained)
+
+
+def test_proxies_are_in_the_training_checkpoint(tmp_path):
+    loss = ProxyNCALoss(num_classes=3, embedding_dim=4, seed=1)
+    model = loss.attach(encoder())
+    path = tf.train.Checkpoint(model=model).write(str(tmp_path / "ckpt"))
+    fresh_loss = ProxyNCALoss(num_classes=3, embedding_dim=4, seed=2)
+    fresh = fresh_loss.attach(encoder())
+    assert not np.allclose(fresh_loss.proxies.numpy(), loss.proxies.numpy())
+    tf.train.Checkpoint(model=fresh).read(path).assert_existing_objects_matched()
+    np.testing.assert_allclose(fresh_loss.proxies.numpy(), loss.proxies.numpy())
+
+
+def test_unattached_proxies_are_an_error():
+    loss = ProxyNCALoss(num_classes=3, embedding_dim=4)
+    model = encoder()
+    model.compile(optimizer="sgd", loss=loss)
+    x, y = data()
+    with pytest.raises(ConfigError, match="call loss.attach"):
+        model.fit(x, y, epochs=1, verbose=0)
+
+
+def test_labels_out_of_range_are_an_error():
+    loss = ProxyNCALoss(num_classes=3, embedding_dim=4)
+    loss.attach(encoder())
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"labels must lie in \[0, 3\)"):
+        loss(np.array([0, 1, 3]), np.ones((3, 4), np.float32))
+
+
+def test_memory_bank_saves_with_the_model(tmp_path):
+    loss = CrossBatchMemory(MultiSimilarityLoss(), embedding_dim=4, memory_size=8)
+    model = loss.attach(encoder())
+    model.compile(optimizer="adam", loss=loss)
+    x, y = data()
+    model.fit(x, y, batch_size=3, epochs=1, verbose=0)
+    assert int(loss.bank.count.numpy()) == 8
+    model.save(tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras", compile=False)
+    again = CrossBatchMemory(MultiSimilarityLoss(), embedding_dim=4, memory_size=8)
+    again.attach(loaded)
+    np.testing.assert_allclose(again.bank.embeddings.numpy(), loss.bank.embeddings.numpy())
+
+
+def test_keras3_objects_are_refused_with_one_line():
+    import keras as keras3
+
+    from tfreid.callbacks import CorrelationMonitor
+    from tfreid.export import export_saved_model
+
+    model = keras3.Sequential([keras3.Input((3,)), keras3.layers.Dense(2)])
+    images = np.zeros((2, 3), np.float32)
+    for use in (lambda: ProxyNCALoss(3, 2).attach(model),
+                lambda: CorrelationMonitor(model, (images, [0, 1]), (images, [0, 1])),
+                lambda: export_saved_model(model, "unused")):
+        with pytest.raises(ConfigError, match="Keras 3 object"):
+            use()

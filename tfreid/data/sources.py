@@ -1,5 +1,0 @@
-"""Where named datasets come from (importable without TensorFlow, for command lines)."""
-
-FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist"  # Debian's dataset-fashion-mnist
-KERAS_DATASETS = ("mnist", "cifar10")  # through keras.datasets: they download
-CLASS_DATASETS = ("fashion-mnist", "digits", *KERAS_DATASETS)

@@ -1,0 +1,13 @@
+"""Embedding images with an encoder and scoring the embeddings (below callbacks and training)."""
+
+from tfreid.evaluation.embedding import (
+    EvaluationSplit,
+    as_split,
+    chance_scores,
+    embed,
+    evaluate_encoder,
+    score_embeddings,
+)
+
+__all__ = ["EvaluationSplit", "as_split", "chance_scores", "embed", "evaluate_encoder",
+           "score_embeddings"]

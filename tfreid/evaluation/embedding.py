@@ -1,0 +1,123 @@
+"""Embedding images with an encoder and scoring the embeddings.
+
+Splits to score come as ``SplitArrays`` (images, identities, cameras in
+memory), as a tuple ``(images, identities[, cameras])`` of arrays, or as a
+``tf.data.Dataset`` of dicts with ``image``, ``identity`` and optionally
+``camera`` (one example or a batch per element, as ``split_dataset`` gives):
+``as_split`` turns any of them into one form.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from tfreid.backend import check_tf_keras, keras, tf
+from tfreid.data.reader import SplitArrays
+from tfreid.errors import DataError, TrainingError
+from tfreid.metrics import correlated_features, evaluate_ranking, mean_absolute_correlation
+
+
+@dataclass
+class EvaluationSplit:
+    """Images (or a dataset of them) with identities and cameras, ready to embed."""
+
+    images: Any
+    identities: np.ndarray
+    cameras: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.identities)
+
+
+def _from_dataset(dataset: tf.data.Dataset) -> EvaluationSplit:
+    images, identities, cameras = [], [], []
+    spec = dataset.element_spec
+    if not isinstance(spec, dict) or "image" not in spec or "identity" not in spec:
+        raise DataError("a dataset to evaluate must give dicts with 'image' and 'identity' "
+                        "(and optionally 'camera'), as tfreid.data.split_dataset does")
+    batched = spec["image"].shape.rank == 4
+    for element in (dataset if batched else dataset.batch(256)).as_numpy_iterator():
+        images.append(element["image"])
+        identities.append(np.reshape(element["identity"], [-1]))
+        cameras.append(np.reshape(element.get("camera", np.zeros_like(element["identity"])),
+                                  [-1]))
+    if not images:
+        raise DataError("the dataset to evaluate is empty")
+    return EvaluationSplit(np.concatenate(images), np.concatenate(identities),
+                           np.concatenate(cameras))
+
+
+def as_split(data: Any) -> EvaluationSplit:
+    """``data`` (module docstring) as an EvaluationSplit."""
+    if isinstance(data, EvaluationSplit):
+        return data
+    if isinstance(data, SplitArrays):
+        return EvaluationSplit(data.images, data.identities, data.cameras)
+    if isinstance(data, tf.data.Dataset):
+        return _from_dataset(data)
+    if isinstance(data, tuple | list) and len(data) in (2, 3):
+        images, identities = np.asarray(data[0]), np.asarray(data[1]).reshape(-1)
+        cameras = np.asarray(data[2]).reshape(-1) if len(data) == 3 else np.zeros_like(
+            identities)
+        if not len(images) == len(identities) == len(cameras):
+            raise DataError(f"images, identities and cameras differ in length: {len(images)}, "
+                            f"{len(identities)}, {len(cameras)}")
+        return EvaluationSplit(images, identities, cameras)
+    raise DataError(f"cannot evaluate {type(data).__name__}: give SplitArrays, (images, "
+                    "identities[, cameras]) arrays or a tf.data.Dataset of dicts")
+
+
+def embed(encoder: keras.Model, images: np.ndarray, batch_size: int = 256) -> np.ndarray:
+    """Embeddings (N, D) of uint8 images (N, H, W, 3), in inference mode; (0, D) for none."""
+    check_tf_keras(encoder, "the encoder")
+    if len(images) == 0:
+        return np.zeros((0, int(encoder.output_shape[-1])), np.float32)
+    embeddings = np.concatenate([
+        np.asarray(encoder(images[start:start + batch_size], training=False), np.float32)
+        for start in range(0, len(images), batch_size)
+    ])
+    if not np.isfinite(embeddings).all():
+        raise TrainingError("the encoder gives non-finite embeddings (diverged training?)")
+    return embeddings
+
+
+def score_embeddings(
+    query_embeddings: np.ndarray, query: Any, gallery_embeddings: np.ndarray,
+    gallery: Any, metric: str = "euclidean",
+) -> dict[str, Any]:
+    """rank-1, mAP, CMC (Market-1501 protocol) and mAC, CF of all the embeddings."""
+    query, gallery = as_split(query), as_split(gallery)
+    ranking = evaluate_ranking(
+        query_embeddings, query.identities, gallery_embeddings, gallery.identities,
+        query.cameras, gallery.cameras, metric=metric)
+    every = np.concatenate([query_embeddings, gallery_embeddings])
+    return {**ranking, "mAC": mean_absolute_correlation(every), "CF": correlated_features(every)}
+
+
+def evaluate_encoder(encoder: keras.Model, query: Any, gallery: Any,
+                     metric: str = "euclidean") -> dict[str, Any]:
+    """Embed query and gallery with ``encoder`` and score them (``score_embeddings``)."""
+    query, gallery = as_split(query), as_split(gallery)
+    return score_embeddings(embed(encoder, query.images), query,
+                            embed(encoder, gallery.images), gallery, metric)
+
+
+def chance_scores(query: Any, gallery: Any, seed: int, draws: int = 5) -> dict[str, float]:
+    """Chance level of rank-1 and mAP under the same protocol.
+
+    rank-1: mean over queries of (valid true matches / valid gallery entries),
+    the probability that a random ranking puts a true match first. mAP: mean
+    over ``draws`` random embeddings.
+    """
+    query, gallery = as_split(query), as_split(gallery)
+    same_id = query.identities[:, None] == gallery.identities[None, :]
+    valid = ~(same_id & (query.cameras[:, None] == gallery.cameras[None, :]))
+    matches = (same_id & valid).sum(axis=1)
+    scored = matches > 0
+    rank1 = float((matches[scored] / valid[scored].sum(axis=1)).mean())
+    rng = np.random.default_rng(seed)
+    random_map = [evaluate_ranking(rng.normal(size=(len(query), 16)), query.identities,
+                                   rng.normal(size=(len(gallery), 16)), gallery.identities,
+                                   query.cameras, gallery.cameras)["mAP"] for _ in range(draws)]
+    return {"rank1": rank1, "mAP": float(np.mean(random_map))}

@@ -1,0 +1,182 @@
+"""One run configuration for every training method (importable without TensorFlow).
+
+``RunConfig`` holds what every run shares (data, backbone, optimiser, logging,
+export, ensembles) and names the training ``method`` (``tfreid.catalog.METHODS``);
+the method's own settings are ``options``, checked against the method's
+``Options`` dataclass. ``RunConfig.for_method`` starts from the method's own
+defaults (paper 000's triplet setup trains 100 epochs at batch 128, say).
+``results.json`` records ``to_dict()``; ``from_dict`` reads it back.
+"""
+
+import math
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
+
+from tfreid.catalog import BACKBONES, METHODS
+from tfreid.errors import ConfigError
+from tfreid.limits import MAX_IMAGE_SIDE, MAX_SEED, MAX_WIDTH
+from tfreid.training.run_folder import check_run_name
+
+TABLE1_ACTIVATIONS = ("relu", "elu", "leaky_relu", "tanh", "sigmoid", "selu", "gelu")
+
+
+@dataclass
+class RunConfig:
+    """What every run needs; ``options`` are the method's own settings.
+
+    ``activation``, ``width`` and ``downscale`` are the Table I CNN's knobs
+    (paper 000); ``backbone_weights`` a local weights file for the Keras
+    applications backbones. ``folds`` > 1 pools all identities of the dataset
+    and tests on identity-disjoint fold ``fold`` instead of the dataset's own
+    query/gallery. ``members`` > 1 trains an ensemble of independent submodels
+    of ``member_dim`` dims each (default embedding_dim // members), one after
+    another or ``side_by_side`` in one step.
+    """
+
+    method: str = "siamese"
+    dataset: str | None = None
+    backbone: str = "table1"
+    backbone_weights: str | None = None
+    activation: str = "relu"
+    width: float = 1.0
+    downscale: int = 1
+    epochs: int = 25
+    batch_size: int = 64
+    lr: float = 1e-3
+    image_size: int | tuple[int, int] = 64
+    embedding_dim: int = 100
+    seed: int = 0
+    logdir: str | None = None
+    export: str | None = None
+    save_export: bool = True
+    xla: bool | None = None
+    validation_fraction: float = 0.2
+    patience: int = 6
+    monitor_every: int = 1
+    folds: int = 1
+    fold: int = 0
+    run_name: str | None = None
+    overwrite: bool = False
+    members: int = 1
+    member_dim: int | None = None
+    side_by_side: bool = False
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def for_method(cls, method: str, **settings: Any) -> "RunConfig":
+        """A config of ``method`` from its defaults; ``settings`` name shared fields or
+        the method's options."""
+        defaults = METHODS.get(method).defaults
+        return cls(method=method).replace(**{**defaults, **settings})
+
+    def replace(self, **changes: Any) -> "RunConfig":
+        """A copy with ``changes``: shared fields by name, anything else as a method option."""
+        shared = {f.name for f in fields(self)}
+        options = {**self.options, **{k: v for k, v in changes.items() if k not in shared}}
+        return replace(self, **{k: v for k, v in changes.items() if k in shared},
+                       options=options)
+
+    def setting(self, name: str) -> Any:
+        """A shared field or a method option (with its default) by name."""
+        if name in {f.name for f in fields(self)}:
+            return getattr(self, name)
+        return getattr(self.method_options(), name)
+
+    def method_options(self) -> Any:
+        """The method's ``Options`` with this config's ``options``; ConfigError for unknown."""
+        options_type = METHODS.get(self.method).Options
+        known = {f.name for f in fields(options_type)}
+        unknown = sorted(set(self.options) - known)
+        if unknown:
+            raise ConfigError(f"method {self.method!r} has no option {unknown[0]!r}; its "
+                              f"options are {', '.join(sorted(known)) or 'none'}")
+        return options_type(**self.options)
+
+    def image_shape(self) -> tuple[int, int]:
+        """(height, width) of the images the encoder sees."""
+        if isinstance(self.image_size, int):
+            return (self.image_size, self.image_size)
+        return tuple(self.image_size)
+
+    def jit_compile(self) -> bool:
+        """XLA as asked, or by default on when a GPU is visible and off on CPU."""
+        from tfreid.backend import default_jit_compile
+
+        return default_jit_compile() if self.xla is None else self.xla
+
+    def encoder_options(self) -> dict[str, Any]:
+        """Keyword options of ``build_encoder`` for this backbone."""
+        if self.backbone == "table1":
+            return {"activation": self.activation, "width": self.width,
+                    "downscale": self.downscale}
+        if self.backbone in ("resnet50", "mobilenet_v3_small", "efficientnet_v2_b0"):
+            return {"weights": self.backbone_weights}
+        return {}
+
+    def check(self) -> None:
+        """ConfigError naming the first value that cannot work (the method checks its own)."""
+        if self.method not in METHODS:
+            raise ConfigError(f"unknown method {self.method!r}; choose from "
+                              f"{', '.join(METHODS)}")
+        if self.backbone not in BACKBONES:
+            raise ConfigError(f"unknown backbone {self.backbone!r}; choose from "
+                              f"{', '.join(BACKBONES)}")
+        if self.activation not in TABLE1_ACTIVATIONS:
+            raise ConfigError(f"unknown activation {self.activation!r}; "
+                              f"choose from {', '.join(TABLE1_ACTIVATIONS)}")
+        positive = {"epochs": self.epochs, "batch_size": self.batch_size,
+                    "image_size": min(self.image_shape()), "embedding_dim": self.embedding_dim,
+                    "monitor_every": self.monitor_every, "downscale": self.downscale,
+                    "folds": self.folds, "patience": self.patience, "members": self.members}
+        for name, value in positive.items():
+            if value < 1:
+                raise ConfigError(f"{name} must be >= 1, got {value}")
+        check_finite_in("learning rate", self.lr, 0.0, math.inf)
+        check_finite_in("width", self.width, 0.0, MAX_WIDTH)
+        check_finite_in("validation fraction", self.validation_fraction, 0.0, 1.0)
+        self._check_ranges()
+        self.method_options()
+
+    def _check_ranges(self) -> None:
+        if max(self.image_shape()) > MAX_IMAGE_SIDE:
+            raise ConfigError(f"image sides must be at most {MAX_IMAGE_SIDE} px, got "
+                              f"{self.image_size}")
+        if not 0 <= self.seed <= MAX_SEED:
+            raise ConfigError(f"seed must lie in [0, {MAX_SEED}], got {self.seed}")
+        if not 0 <= self.fold < self.folds:
+            raise ConfigError(f"fold {self.fold} is not one of the {self.folds} folds")
+        if self.run_name is not None:
+            check_run_name(self.run_name)
+        seen = min(self.image_shape()) // self.downscale
+        if self.backbone == "table1" and seen < 36:
+            raise ConfigError(f"the table1 CNN needs at least 36 px after downscaling, "
+                              f"got {self.image_size} / {self.downscale}")
+
+    def member_dims(self) -> list[int]:
+        """Each ensemble member's dims: ``member_dim`` each, or embedding_dim // members."""
+        size = self.member_dim or self.embedding_dim // self.members
+        if size < 1:
+            raise ConfigError(f"{self.members} members cannot share {self.embedding_dim} dims")
+        return [size] * self.members
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, settings: dict[str, Any]) -> "RunConfig":
+        """A config from ``to_dict()`` output (as results.json stores it)."""
+        names = {f.name for f in fields(cls)}
+        unknown = sorted(set(settings) - names)
+        if unknown:
+            raise ConfigError(f"unknown run settings {', '.join(unknown)}")
+        settings = dict(settings)
+        if isinstance(settings.get("image_size"), list):
+            settings["image_size"] = tuple(settings["image_size"])
+        return cls(**settings)
+
+
+def check_finite_in(name: str, value: float, low: float, high: float) -> None:
+    """ConfigError unless ``value`` is finite with low < value <= high."""
+    if not (isinstance(value, int | float) and math.isfinite(value) and low < value <= high):
+        raise ConfigError(f"{name} must be finite, above {low:g} and at most {high:g}, "
+                          f"got {value}")

@@ -1,0 +1,187 @@
+"""The one training engine: every method (``tfreid.catalog.METHODS``) runs through it.
+
+``train(config)`` does the shared path once: check the settings, open (or
+resume) the run folder, load and split the data, build the backbone (or an
+ensemble of members), let the method ``plan`` what to fit, compile, fit with
+the standard callbacks (monitor, TensorBoard, best epoch, resume), save the
+encoder, evaluate on the held-out identities, save the results and export.
+``fine_tune`` trains an encoder on with a run's own method (compression,
+QAT). A method that keeps its own training state (a teacher, a memory bank)
+plans a ``keras.Model`` subclass with its own ``train_step``; the engine
+treats it like any other model.
+"""
+
+import time
+from pathlib import Path
+from typing import Any
+
+from tfreid.backend import keras
+from tfreid.catalog import METHODS
+from tfreid.data.reader import SplitArrays
+from tfreid.errors import ConfigError, OutputError, describe
+from tfreid.evaluation.embedding import chance_scores, evaluate_encoder
+from tfreid.export.saved_model import export_saved_model
+from tfreid.io.outputs import check_new_output, check_not_nested, ensure_writable_dir
+from tfreid.losses.per_member import PerMemberLoss
+from tfreid.models.backbones import build_encoder
+from tfreid.models.ensemble import build_ensemble
+from tfreid.training.config import RunConfig
+from tfreid.training.fitting import FitPaths, fit_resumable, standard_callbacks
+from tfreid.training.methods.base import Method
+from tfreid.training.run_data import load_reid_data
+from tfreid.training.run_folder import RunFolder, locate_run
+
+
+def make_method(config: RunConfig) -> Method:
+    """The checked method of ``config`` (its settings checked too)."""
+    config.check()
+    method = METHODS.get(config.method)(config)
+    method.check()
+    if config.side_by_side and config.members > 1 and not method.side_by_side:
+        raise ConfigError(f"method {config.method} cannot train ensemble members side by side "
+                          "(its loss is not on the embedding); train them in turn")
+    return method
+
+
+def fit_encoder(method: Method, encoder: keras.Model, data: dict[str, SplitArrays],
+                paths: FitPaths, verbose: int = 0,
+                member_dims: list[int] | None = None) -> tuple[dict[str, list[float]], Any]:
+    """Train ``encoder`` with ``method``; (history, best-epoch callback). With several
+    ``member_dims`` each ensemble member's slice gets the loss on its own."""
+    config = method.config
+    plan = method.plan(encoder, data)
+    loss = PerMemberLoss(plan.loss, member_dims) if member_dims and len(member_dims) > 1 \
+        else plan.loss
+    plan.model.compile(optimizer=keras.optimizers.Adam(config.lr), loss=loss,
+                       metrics=plan.metrics, jit_compile=config.jit_compile())
+    callbacks, best = standard_callbacks(config, encoder, data, paths, verbose)
+    history = fit_resumable(plan.model, plan.train, plan.steps_per_epoch, config.epochs, paths,
+                            callbacks, best, plan.validation,
+                            tuple(make(paths.logdir) for make in plan.callbacks))
+    return history, best
+
+
+def fine_tune(encoder: keras.Model, config: RunConfig, data: dict[str, SplitArrays],
+              epochs: int, logdir: Path, verbose: int = 0) -> keras.Model:
+    """Train ``encoder`` on for ``epochs`` epochs with the run's own method (no early stop)."""
+    short = config.replace(epochs=epochs, patience=max(epochs, config.patience))
+    fit_encoder(make_method(short), encoder, data, FitPaths.plain(logdir), verbose)
+    return encoder
+
+
+def _member(config: RunConfig, index: int, dim: int) -> keras.Model:
+    named = {"name": f"member{index}"} if config.members > 1 else {}
+    return build_encoder(config.backbone, config.image_shape(), dim, **named,
+                         **config.encoder_options())
+
+
+def _train_members(method: Method, run: RunFolder, data: dict[str, SplitArrays],
+                   verbose: int) -> tuple[keras.Model, dict, list[dict]]:
+    """Encoder, history, best epochs: one encoder (or members side by side), or members
+    trained one after another with their own seeds."""
+    config = method.config
+    dims = config.member_dims()
+    if len(dims) == 1 or config.side_by_side:
+        keras.utils.set_random_seed(config.seed)
+        encoder = build_ensemble([_member(config, i, d) for i, d in enumerate(dims)])
+        history, best = fit_encoder(method, encoder, data, FitPaths.of_run(run), verbose, dims)
+        return encoder, history, [best_of(best)]
+    members, history, bests = [], {}, []
+    for index, dim in enumerate(dims):
+        member_config = config.replace(seed=config.seed + index, embedding_dim=dim, members=1,
+                                       member_dim=None)
+        keras.utils.set_random_seed(member_config.seed)
+        members.append(_member(config, index, dim))
+        member_history, best = fit_encoder(make_method(member_config), members[-1], data,
+                                           FitPaths.of_run(run, f"member{index}"), verbose)
+        history.update({f"member{index}_{k}": v for k, v in member_history.items()})
+        bests.append(best_of(best))
+    return build_ensemble(members), history, bests
+
+
+def best_of(best) -> dict[str, Any]:
+    """The best epoch (1-based) and its monitored value, as the checkpoint kept it."""
+    epoch = None if best.best_epoch is None else best.best_epoch + 1
+    return {"epoch": epoch, "monitor": best.monitor, "value": best.best}
+
+
+def train(config: RunConfig, verbose: int = 2) -> dict[str, Any]:
+    """Train ``config`` end to end; return the results (also in the run folder's results.json).
+
+    Example::
+
+        results = train(RunConfig.for_method("batch", loss="multi_similarity", epochs=10))
+        results["test"]["mAP"], results["best_epoch"]
+    """
+    method = make_method(config)
+    run = locate_run(config.method, config.to_dict(), method.run_prefix())
+    with run.claim():
+        started = time.time()
+        try:
+            export_dir = export_dir_of(config, run)
+            if run.resumed:
+                print(f"resuming run {run.name} in {run.path}", flush=True)
+            data = load_reid_data(config, method.lonely)
+            encoder, history, bests = _train_members(method, run, data, verbose)
+            return finish_run(config, encoder, data, run, export_dir, history, bests,
+                              time.time() - started)
+        except BaseException as error:
+            run.discard_if_new()
+            if isinstance(error, KeyboardInterrupt) and run.path.exists():
+                error.add_note(f"run {run.name} is kept in {run.path}: rerun the same command "
+                               "to resume it after its last finished epoch")
+            raise
+
+
+def export_dir_of(config: RunConfig, run: RunFolder) -> Path | None:
+    """Where the run's SavedModel goes, checked before training: it may be written there
+    (``--overwrite`` replaces only a tfreid export) and lies apart from the run folder."""
+    if not config.save_export:
+        return None
+    export_dir = Path(config.export or Path("exports") / run.name)
+    check_not_nested({"--logdir": run.path, "--export": export_dir})
+    check_new_output(export_dir, config.overwrite)
+    ensure_writable_dir(export_dir.parent, "export folder")
+    return export_dir
+
+
+def finish_run(config: RunConfig, encoder: keras.Model, data: dict[str, SplitArrays],
+               run: RunFolder, export_dir: Path | None, history: dict[str, list[float]],
+               bests: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
+    """Save the encoder, evaluate on the held-out query/gallery, save the results, then export.
+
+    The trained encoder (``encoder.keras``) and ``results.json`` are written
+    before the export, so an export that fails (no permission, full disk)
+    loses nothing: the error says how to export the run again.
+    """
+    run.save_encoder(encoder)
+    test = evaluate_encoder(encoder, data["query"], data["gallery"])
+    validation_ids = sorted(int(i) for i in set(data["validation"].identities.tolist()))
+    results = {
+        "run": run.name, "method": config.method, "config": config.to_dict(),
+        "logdir": str(run.path), "export": None,
+        "epochs_run": max((len(values) for values in history.values()), default=0),
+        "best_epoch": bests[0]["epoch"] if len(bests) == 1 else [b["epoch"] for b in bests],
+        "best": bests, "train_seconds": seconds,
+        "train_identities": len(set(data["train"].identities.tolist())),
+        "validation_identities": validation_ids,
+        "test": {k: v for k, v in test.items() if k != "cmc"}, "test_cmc": test["cmc"].tolist(),
+        "chance": chance_scores(data["query"], data["gallery"], config.seed),
+        "history": history,
+    }
+    run.save_results(results)
+    run.finish()
+    if export_dir is not None:
+        try:
+            export_saved_model(encoder, export_dir, metadata={"run": run.name,
+                                                              "metric": "euclidean"},
+                               overwrite=config.overwrite)
+        except Exception as error:
+            raise OutputError(
+                f"run {run.name} is saved in {run.path} (encoder.keras, results.json), but "
+                f"exporting it to {export_dir} failed: {describe(error)}; export it again "
+                f"with: python scripts/export.py {run.path} --float-only --out {export_dir}"
+            ) from None
+        results["export"] = str(export_dir)
+        run.save_results(results)
+    return results

@@ -1,0 +1,66 @@
+"""What a training method gives the engine, and the base class of methods."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from typing import Any, ClassVar
+
+from tfreid.errors import ConfigError
+
+
+@dataclass
+class Plan:
+    """What ``fit`` trains: the model (the encoder, a wrapper around it, or a ``keras.Model``
+    subclass with its own ``train_step``), its loss (None if the model computes its own),
+    the training stream from a global step on, steps per epoch, validation batches,
+    metrics and extra callbacks."""
+
+    model: Any
+    loss: Any
+    train: Callable[[int], Any]
+    steps_per_epoch: int
+    validation: Any = None
+    metrics: Any = None
+    callbacks: list = field(default_factory=list)
+
+
+def option(default: Any, help: str, choices: tuple | None = None, minimum: float | None = None,
+           **kwargs: Any) -> Any:
+    """A method option: its default, help text and allowed values (for the command line)."""
+    metadata = {"help": help, "choices": choices, "minimum": minimum}
+    if callable(default) and not isinstance(default, type):
+        return field(default_factory=default, metadata=metadata, **kwargs)
+    return field(default=default, metadata=metadata, **kwargs)
+
+
+class Method:
+    """Base of the training methods (see ``tfreid.training.methods``)."""
+
+    name: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    Options: ClassVar[type] = object
+    defaults: ClassVar[dict[str, Any]] = {}
+    lonely: ClassVar[str] = "skip"  # identities with one training image: "skip" or "error"
+    side_by_side: ClassVar[bool] = False  # can train ensemble members in one step
+
+    def __init__(self, config):
+        self.config = config
+        self.options = config.method_options()
+
+    def check(self) -> None:
+        """ConfigError for option values that cannot work (choices and minimums by default)."""
+        for spec in fields(self.options):
+            value = getattr(self.options, spec.name)
+            choices, minimum = spec.metadata.get("choices"), spec.metadata.get("minimum")
+            if choices and value not in choices:
+                raise ConfigError(f"{self.name} option {spec.name} must be one of "
+                                  f"{', '.join(map(str, choices))}, got {value!r}")
+            if minimum is not None and value is not None and not value >= minimum:
+                raise ConfigError(f"{self.name} option {spec.name} must be >= {minimum}, "
+                                  f"got {value!r}")
+
+    def run_prefix(self) -> str:
+        """The start of this run's default name."""
+        return self.name
+
+    def plan(self, encoder, data: dict) -> Plan:
+        raise NotImplementedError
