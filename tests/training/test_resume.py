@@ -82,7 +82,7 @@ def test_rerun_of_the_same_command_without_a_name_finds_the_killed_run(tiny_data
 
 
 def test_sigterm_ends_in_one_line_and_leaves_the_run_resumable(tiny_dataset, tmp_path):
-    command = [*tiny_siamese(tiny_dataset, epochs=2, steps=15), "--run-name", "term"]
+    command = [*tiny_siamese(tiny_dataset, epochs=3, steps=25), "--run-name", "term"]
     process = start_script("train_siamese", *command, cwd=tmp_path)
     wait_for(tmp_path / "logs" / "term" / "resume" / "state-00000.json", process)
     process.send_signal(signal.SIGTERM)
