@@ -8,6 +8,9 @@ METHODS = Registry("method", {
     "triplet": "tfreid.training.methods.triplet:TripletMethod",
     "batch": "tfreid.training.methods.batch:BatchLossMethod",
     "augmented": "tfreid.training.methods.augmented:AugmentedMethod",
+    "spreading": "tfreid.training.methods.spreading:SpreadingMethod",
+    "insclr": "tfreid.training.methods.insclr:InsClrMethod",
+    "stml": "tfreid.training.methods.stml:SelfTaughtMethod",
 })
 
 BACKBONES = Registry("backbone", {

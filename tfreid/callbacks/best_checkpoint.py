@@ -32,7 +32,9 @@ class BestModelCheckpoint(keras.callbacks.Callback):
     value, best epoch, waiting count and stop flag across a resumed run
     (``ResumeTraining``); the weights themselves come back from ``path``.
     Epochs without the monitored value (a monitor that runs every N epochs)
-    neither improve nor count towards patience.
+    neither improve nor count towards patience. With ``monitor=None`` every
+    epoch counts as the best: the last epoch is kept, and training never stops
+    early (self-supervised training, which has no labelled validation).
 
     Example::
 
@@ -41,7 +43,7 @@ class BestModelCheckpoint(keras.callbacks.Callback):
         best.best_epoch  # 0-based
     """
 
-    def __init__(self, path: str | Path, monitor: str = "val_mAP", mode: str = "max",
+    def __init__(self, path: str | Path, monitor: str | None = "val_mAP", mode: str = "max",
                  patience: int = 6, min_delta: float = 0.0):
         super().__init__()
         if mode not in ("min", "max"):
@@ -67,10 +69,10 @@ class BestModelCheckpoint(keras.callbacks.Callback):
         return gain > self.min_delta
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        value = (logs or {}).get(self.monitor)
+        value = epoch if self.monitor is None else (logs or {}).get(self.monitor)
         if value is None or not math.isfinite(float(value)):
             return
-        if self._improves(float(value)):
+        if self.monitor is None or self._improves(float(value)):
             self.best, self.best_epoch, self.wait = float(value), epoch, 0
             self._best_weights = self.model.get_weights()
             if is_chief(self.model):

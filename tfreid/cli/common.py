@@ -63,9 +63,13 @@ def add_run_arguments(parser: argparse.ArgumentParser, defaults: RunConfig) -> N
     add("--member-dim", type=positive_int, default=defaults.member_dim,
         help="dims per member (default: embedding dim / members)")
     add("--side-by-side", action="store_true", help="train all members in one step")
+    add("--initial-weights", help="start from the encoder of a finished run (its folder) of "
+                                  "the same architecture")
     add("--logdir", help="run folder (default: logs/<run-name>); a rerun of an unfinished "
                          "run resumes it")
     add("--export", help="SavedModel directory (default: exports/<run-name>)")
+    add("--save-export", action=argparse.BooleanOptionalAction, default=defaults.save_export,
+        help="export a SavedModel when training ends")
     add("--run-name", help="name of the run folder in logs/ (default: <method>-<date>-<time>, "
                            "or the unfinished run of the same settings, resumed)")
     add("--overwrite", action="store_true",

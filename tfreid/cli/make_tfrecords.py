@@ -57,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         manifest = write_dataset(args.out, imported.splits, name=Path(args.out).name,
                                  source=imported.source, images_per_shard=args.images_per_shard,
                                  identity_names=imported.identity_names,
-                                 overwrite=args.overwrite)
+                                 overwrite=args.overwrite, extra=imported.extra)
         counts = ", ".join(f"{s} {i['num_images']} images / {i['num_identities']} ids"
                            for s, i in manifest["splits"].items())
         print(f"wrote {args.out}: {counts}")

@@ -7,7 +7,7 @@ from pathlib import Path
 from tfreid.cli.errors import run_cli
 from tfreid.cli.parsing import ArgumentParser
 from tfreid.data.names import AUGMENTATIONS
-from tfreid.experiments.studies import TRAININGS
+from tfreid.experiments.studies import STUDY_AUGMENTATIONS, TRAININGS
 from tfreid.option_types import positive_float, positive_int, seed
 
 
@@ -20,7 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("--datasets", nargs="+", default=["fashion-mnist", "digits"],
         help="class datasets by name (written to --data-root if missing) or tfreid dataset "
              "folders with train and test splits")
-    add("--augments", nargs="+", choices=AUGMENTATIONS, default=list(AUGMENTATIONS))
+    add("--augments", nargs="+", choices=AUGMENTATIONS, default=list(STUDY_AUGMENTATIONS))
     add("--trainings", nargs="+", choices=TRAININGS, default=list(TRAININGS))
     add("--quick", action="store_true", help="8,000 training images, 2 / 4 epochs")
     add("--batch-size", type=positive_int,

@@ -7,6 +7,9 @@
   3/4-4/3), horizontal flip (p = 0.5), colour jitter of strength 0.8 (p = 0.8),
   greyscale (p = 0.2), Gaussian blur with sigma in [0.1, 2] and a kernel of 10 %
   of the side (p = 0.5).
+* ``crop_flip``: random resized crop (area 16-100 %, aspect 3/4-4/3) and
+  horizontal flip, the views of the self-supervised methods' code (STML's
+  RandomResizedCrop(0.16, 1) + flip; UEL's random crop + flip).
 
 Every function takes a uint8 (H, W, C) image and a (2,) int seed and returns a
 uint8 image of the same shape: the same seed gives the same result, so a
@@ -55,11 +58,11 @@ def fer_augment(image: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
     return tf.image.resize(cropped, (height, width))
 
 
-def random_resized_crop(image: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
-    """A random crop of 8-100 % of the area, aspect 3/4-4/3, resized to the input size."""
+def random_resized_crop(image: tf.Tensor, seed: tf.Tensor, min_area: float = 0.08) -> tf.Tensor:
+    """A random crop of ``min_area``-100 % of the area, aspect 3/4-4/3, resized back."""
     begin, size, _ = tf.image.stateless_sample_distorted_bounding_box(
         tf.shape(image), tf.constant([[[0.0, 0.0, 1.0, 1.0]]]), seed=seed,
-        min_object_covered=0.0, aspect_ratio_range=(3 / 4, 4 / 3), area_range=(0.08, 1.0),
+        min_object_covered=0.0, aspect_ratio_range=(3 / 4, 4 / 3), area_range=(min_area, 1.0),
         max_attempts=100, use_image_if_no_bounding_boxes=True)
     crop = tf.slice(image, begin, size)
     return tf.ensure_shape(tf.image.resize(crop, image.shape[:2]), image.shape)
@@ -112,6 +115,16 @@ def simclr_augment(image: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
     return _with_probability(0.5, seeds[6], gaussian_blur(image, sigma), image)
 
 
+def crop_flip_augment(image: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
+    """Random resized crop (16-100 % of the area) and horizontal flip (p = 0.5)."""
+    seeds = tf.random.experimental.stateless_split(seed, 2)
+    image = random_resized_crop(image, seeds[0], min_area=0.16)
+    return tf.image.stateless_random_flip_left_right(image, seeds[1])
+
+
+TRANSFORMS = {"fer": fer_augment, "simclr": simclr_augment, "crop_flip": crop_flip_augment}
+
+
 def augmentation(kind: str) -> Augmentation:
     """The uint8 -> uint8 augmentation ``kind`` (one of AUGMENTATIONS)."""
     if kind not in AUGMENTATIONS:
@@ -119,7 +132,7 @@ def augmentation(kind: str) -> Augmentation:
                           f"{', '.join(AUGMENTATIONS)}")
     if kind == "none":
         return lambda image, seed: image
-    transform = fer_augment if kind == "fer" else simclr_augment
+    transform = TRANSFORMS[kind]
 
     def apply(image: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
         result = transform(tf.cast(image, tf.float32) / 255.0, seed)

@@ -1,14 +1,22 @@
-"""Where the embedded default dataset lives, and making it on first use."""
+"""Where the embedded default datasets live, and making them on first use.
+
+``tfrecords/surfaces`` (``SurfaceConfig()``) is the default of every training
+command; ``tfrecords/surfaces-wide`` (``SurfaceConfig.wide_views()``, views that
+differ far more, with easy / hard / junk ground truth) the default of the
+self-supervised methods.
+"""
 
 from pathlib import Path
 
 from tfreid.data.manifest import MANIFEST_NAME, read_manifest
+from tfreid.data.revisited import revisited_ground_truth
 from tfreid.data.surfaces import SurfaceConfig, surface_records
 from tfreid.data.writer import write_dataset
 from tfreid.io.locks import exclusive_lock
 
 DEFAULT_ROOT = Path("tfrecords")
 DEFAULT_NAME = "surfaces"
+WIDE_NAME = "surfaces-wide"
 
 
 def surfaces_source(config: SurfaceConfig) -> str:
@@ -18,31 +26,38 @@ def surfaces_source(config: SurfaceConfig) -> str:
 
 def make_surfaces(out_dir: str | Path, config: SurfaceConfig | None = None,
                   overwrite: bool = False) -> dict:
-    """Generate the surface set (default settings unless given) into ``out_dir``."""
+    """Generate the surface set (default settings unless given) into ``out_dir``, with the
+    easy / hard / junk ground truth of its query / gallery pairs."""
     config = config or SurfaceConfig()
-    return write_dataset(out_dir, surface_records(config), name=Path(out_dir).name,
-                         source=surfaces_source(config), overwrite=overwrite)
+    splits = surface_records(config)
+    truth = revisited_ground_truth(config, splits["query"], splits["gallery"])
+    return write_dataset(out_dir, splits, name=Path(out_dir).name,
+                         source=surfaces_source(config), overwrite=overwrite,
+                         extra={"revisited": truth})
 
 
-def _is_current(out_dir: Path) -> bool:
+def _is_current(out_dir: Path, config: SurfaceConfig) -> bool:
     return (out_dir / MANIFEST_NAME).is_file() and \
-        read_manifest(out_dir)["source"] == surfaces_source(SurfaceConfig())
+        read_manifest(out_dir)["source"] == surfaces_source(config)
 
 
-def ensure_default_dataset(root: str | Path = DEFAULT_ROOT, verbose: bool = True) -> Path:
-    """The default dataset's directory, generated there first if it is not yet.
+def ensure_default_dataset(root: str | Path = DEFAULT_ROOT, verbose: bool = True,
+                           wide: bool = False) -> Path:
+    """The default dataset's directory (``wide``: the wide-view set), generated there first
+    if it is not yet.
 
     Generation holds a lock beside the dataset: a second process started
     meanwhile waits, then uses what the first wrote. A copy made by other
     generator settings (an older tfreid) is made again.
     """
-    out_dir = Path(root) / DEFAULT_NAME
-    if _is_current(out_dir):
+    config = SurfaceConfig.wide_views() if wide else SurfaceConfig()
+    out_dir = Path(root) / (WIDE_NAME if wide else DEFAULT_NAME)
+    if _is_current(out_dir, config):
         return out_dir
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    with exclusive_lock(out_dir.parent / f".{DEFAULT_NAME}.lock"):
-        if not _is_current(out_dir):
+    with exclusive_lock(out_dir.parent / f".{out_dir.name}.lock"):
+        if not _is_current(out_dir, config):
             if verbose:
                 print(f"generating the default surface dataset into {out_dir} ...", flush=True)
-            make_surfaces(out_dir, overwrite=out_dir.exists())
+            make_surfaces(out_dir, config, overwrite=out_dir.exists())
     return out_dir

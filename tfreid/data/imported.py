@@ -37,6 +37,7 @@ class ImportedDataset:
     source: str
     identity_names: dict[int, str] | None = None
     notes: ImportNotes = field(default_factory=ImportNotes)
+    extra: dict = field(default_factory=dict)  # more manifest entries (ground truth, say)
 
     def check(self) -> "ImportedDataset":
         """Itself, or DataError if a split is empty (naming what was skipped)."""

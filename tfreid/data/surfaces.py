@@ -34,12 +34,27 @@ class SurfaceConfig:
     max_rotation_deg: float = 20.0
     max_perspective: float = 0.06
     jpeg_quality: int = 92
+    max_shift_px: float = 16.0
+    min_scale: float = 0.9
+    max_scale: float = 1.1
+
+    @classmethod
+    def wide_views(cls, **settings) -> "SurfaceConfig":
+        """Views that differ far more (shift +-88 px, rotation +-18 deg, scale 0.6-0.95):
+        some pairs of views of one surface overlap little, so easy, hard and junk pairs
+        all occur (``tfreid.data.revisited``; about 14 % easy, 72 % hard, 14 % junk)."""
+        wide = dict(max_shift_px=88.0, max_rotation_deg=18.0, min_scale=0.6, max_scale=0.95,
+                    max_perspective=0.08)
+        return cls(**{**wide, **settings})
 
     def check(self) -> None:
         """DataError naming the first setting that cannot make a re-id dataset."""
         if self.num_identities < 4 or self.views_per_identity < 2:
             raise DataError(f"a surface set needs >= 4 identities with >= 2 views each, got "
                             f"{self.num_identities} x {self.views_per_identity}")
+        if not 0.0 < self.min_scale <= self.max_scale or self.max_shift_px < 0:
+            raise DataError("scales must satisfy 0 < min_scale <= max_scale and the shift be "
+                            ">= 0")
         if not 16 <= self.image_size <= 1024 or not 0.0 < self.test_fraction < 1.0:
             raise DataError(f"image size must lie in [16, 1024] px and test fraction in (0, 1), "
                             f"got {self.image_size} and {self.test_fraction}")
@@ -93,21 +108,28 @@ def _perspective_coefficients(source_quad: np.ndarray, size: int) -> list[float]
     return np.linalg.solve(np.array(rows), source_quad.reshape(-1)).tolist()
 
 
-def _view_quad(rng: np.random.Generator, config: SurfaceConfig) -> np.ndarray:
-    half = config.image_size / 2 * rng.uniform(0.9, 1.1)
-    angle = np.deg2rad(rng.uniform(-config.max_rotation_deg, config.max_rotation_deg))
-    centre = CANVAS / 2 + rng.uniform(-16, 16, 2)
+def _view_quad(rng: np.random.Generator, config: SurfaceConfig) -> tuple[np.ndarray, float]:
+    """The canvas quad a view photographs, and its rotation in degrees."""
+    half = config.image_size / 2 * rng.uniform(config.min_scale, config.max_scale)
+    degrees = rng.uniform(-config.max_rotation_deg, config.max_rotation_deg)
+    angle = np.deg2rad(degrees)
+    centre = CANVAS / 2 + rng.uniform(-config.max_shift_px, config.max_shift_px, 2)
     corners = np.array([[-1, -1], [1, -1], [1, 1], [-1, 1]], dtype=np.float64) * half
     corners += rng.uniform(-1, 1, (4, 2)) * config.max_perspective * 2 * half
     rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
-    return corners @ rotation.T + centre
+    return corners @ rotation.T + centre, float(degrees)
+
+
+def view_geometry(config: SurfaceConfig, identity: int, view: int) -> tuple[np.ndarray, float]:
+    """(quad (4, 2) on the canvas, rotation in degrees) of one view, as rendered."""
+    return _view_quad(np.random.default_rng([config.seed, identity, 1000 + view]), config)
 
 
 def render_view(texture: np.ndarray, config: SurfaceConfig, identity: int, view: int) -> np.ndarray:
     """One photograph (image_size x image_size x 3 uint8) of a surface texture."""
     rng = np.random.default_rng([config.seed, identity, 1000 + view])
     canvas = Image.fromarray((texture * 255).astype(np.uint8))
-    coefficients = _perspective_coefficients(_view_quad(rng, config), config.image_size)
+    coefficients = _perspective_coefficients(_view_quad(rng, config)[0], config.image_size)
     photo = canvas.transform((config.image_size,) * 2, Image.PERSPECTIVE, coefficients,
                              resample=Image.BILINEAR)
     photo = photo.filter(ImageFilter.GaussianBlur(radius=float(rng.uniform(0.0, 1.5))))

@@ -51,8 +51,11 @@ def write_dataset(
     identity_names: dict[int, str] | None = None,
     overwrite: bool = False,
     progress: ProgressFn | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Write ``splits`` as TFRecord shards plus ``manifest.json`` into ``out_dir``.
+
+    ``extra`` adds entries to the manifest (``revisited`` ground truth, say).
 
     Everything is written into a staging directory beside ``out_dir`` and moved
     into place only when every shard and the manifest are complete, so an
@@ -75,6 +78,7 @@ def write_dataset(
         }
         if identity_names:
             manifest["identity_names"] = {str(k): v for k, v in sorted(identity_names.items())}
+        manifest.update(extra or {})
         for split, records in splits.items():
             manifest["splits"][split] = _write_split(
                 staging, split, records, images_per_shard, progress)

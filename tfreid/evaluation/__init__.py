@@ -6,8 +6,10 @@ from tfreid.evaluation.embedding import (
     chance_scores,
     embed,
     evaluate_encoder,
+    held_out_scores,
     score_embeddings,
 )
 
 __all__ = ["EvaluationSplit", "as_split", "chance_scores", "embed", "evaluate_encoder",
+           "held_out_scores",
            "score_embeddings"]

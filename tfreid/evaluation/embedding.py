@@ -15,7 +15,14 @@ import numpy as np
 from tfreid.backend import check_tf_keras, keras, tf
 from tfreid.data.reader import SplitArrays
 from tfreid.errors import DataError, TrainingError
-from tfreid.metrics import correlated_features, evaluate_ranking, mean_absolute_correlation
+from tfreid.metrics import (
+    clustering_nmi,
+    correlated_features,
+    evaluate_ranking,
+    mean_absolute_correlation,
+    recall_at_k,
+)
+from tfreid.metrics.revisited import evaluate_revisited
 
 
 @dataclass
@@ -101,6 +108,26 @@ def evaluate_encoder(encoder: keras.Model, query: Any, gallery: Any,
     query, gallery = as_split(query), as_split(gallery)
     return score_embeddings(embed(encoder, query.images), query,
                             embed(encoder, gallery.images), gallery, metric)
+
+
+def held_out_scores(encoder: keras.Model, query: Any, gallery: Any, metric: str = "euclidean",
+                    revisited: dict[str, np.ndarray] | None = None,
+                    seed: int = 0) -> dict[str, Any]:
+    """The final evaluation of a run on held-out identities: ``score_embeddings`` (rank-k,
+    mAP, mAC, CF), Recall@1/2/4/8 and NMI over all held-out images (leave-one-out, the
+    thesis' protocol), and mAP Easy / Medium / Hard where ``revisited`` masks are given."""
+    query, gallery = as_split(query), as_split(gallery)
+    q, g = embed(encoder, query.images), embed(encoder, gallery.images)
+    scores = score_embeddings(q, query, g, gallery, metric)
+    every, labels = np.concatenate([q, g]), np.concatenate([query.identities,
+                                                            gallery.identities])
+    scores.update({f"recall_at_{k}": value
+                   for k, value in recall_at_k(every, labels, metric=metric).items()})
+    scores["nmi"] = clustering_nmi(every, labels, seed)
+    if revisited is not None:
+        scores.update(evaluate_revisited(q, g, revisited["easy"], revisited["hard"],
+                                         revisited["junk"], metric))
+    return scores
 
 
 def chance_scores(query: Any, gallery: Any, seed: int, draws: int = 5) -> dict[str, float]:

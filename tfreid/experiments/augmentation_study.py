@@ -15,11 +15,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from tfreid.data.names import AUGMENTATIONS
 from tfreid.data.reader import SplitArrays, load_split
 from tfreid.evaluation.embedding import embed
 from tfreid.experiments.augmented_training import AugmentedTrainingConfig, train_augmented
-from tfreid.experiments.studies import TRAININGS
+from tfreid.experiments.studies import STUDY_AUGMENTATIONS, TRAININGS
 from tfreid.io.jsonl import append_row, read_rows
 from tfreid.metrics.classification import evaluate_classes
 from tfreid.plots.tsne import tsne_map
@@ -55,7 +54,7 @@ def run_scenario(train: SplitArrays, test: SplitArrays, dataset: str, augment: s
 
 
 def run_study(dataset_dirs: dict[str, Path], config: AugmentedTrainingConfig,
-              results_path: Path, augments: tuple[str, ...] = AUGMENTATIONS,
+              results_path: Path, augments: tuple[str, ...] = STUDY_AUGMENTATIONS,
               trainings: tuple[str, ...] = TRAININGS,
               progress: Callable[[str], None] = print) -> list[dict[str, Any]]:
     """Run every scenario not yet in ``results_path``; return this study's rows in order."""

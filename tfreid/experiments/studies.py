@@ -13,6 +13,7 @@ from typing import Any
 from tfreid.errors import ConfigError
 
 TRAININGS = ("pairwise", "triplet")  # paper 002's study: cosine embedding vs triplet margin
+STUDY_AUGMENTATIONS = ("none", "fer", "simclr")  # paper 002's three transforms
 QUICK_BASE = {"num_triplets": 1500, "epochs": 6, "patience": 3, "batch_size": 64}
 
 

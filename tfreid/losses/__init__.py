@@ -10,7 +10,11 @@ explicit (B, 3, D) triplets. Every class is registered with Keras
 
 from tfreid.losses.binary_verification import BinaryVerificationPairLoss
 from tfreid.losses.contrastive import ContrastiveLoss, ContrastivePairLoss
-from tfreid.losses.cosine_pairs import CosineContrastiveLoss, CosineEmbeddingLoss
+from tfreid.losses.cosine_pairs import (
+    CosineContrastiveLoss,
+    CosineEmbeddingLoss,
+    ThresholdedContrastiveLoss,
+)
 from tfreid.losses.distances import CosineSimilarity, DotProductSimilarity, LpDistance
 from tfreid.losses.lifted_structure import LiftedStructureLoss
 from tfreid.losses.memory import CrossBatchMemory, MemoryBank
@@ -20,6 +24,7 @@ from tfreid.losses.multi_similarity import MultiSimilarityLoss
 from tfreid.losses.npair import NPairLoss
 from tfreid.losses.per_member import PerMemberLoss
 from tfreid.losses.proxy_nca import Proxies, ProxyNCALoss
+from tfreid.losses.spreading import SpreadingLoss
 from tfreid.losses.triplet import TripletLoss
 from tfreid.losses.triplet_margin import TripletMarginLoss
 
@@ -28,4 +33,5 @@ __all__ = ["Batch", "BatchHardMiner", "BinaryVerificationPairLoss", "Contrastive
            "CosineSimilarity", "CrossBatchMemory", "DotProductSimilarity", "LiftedStructureLoss",
            "LpDistance", "MemoryBank", "MetricLoss", "MultiSimilarityLoss",
            "MultiSimilarityMiner", "NPairLoss", "PerMemberLoss", "Proxies", "ProxyNCALoss",
-           "SemiHardMiner", "TripletLoss", "TripletMarginLoss"]
+           "SemiHardMiner", "SpreadingLoss", "ThresholdedContrastiveLoss", "TripletLoss",
+           "TripletMarginLoss"]

@@ -10,6 +10,11 @@ For the pair (i, j), i != j, with cosine similarity S_ij:
 The two differ by the constant 1 on positive pairs. Each anchor's loss is the
 mean over its pairs, so the batch mean is the mean over all pairs.
 
+* InsCLR's contrastive loss as its code computes it (zeludeng/insclr,
+  contrastive_loss.py): ``sum_{pos} (1 - S_ij) + sum_{neg, S_ik > lambda} S_ik``
+  per anchor, summed (not averaged) over its pairs, lambda = 0.4; its gradient
+  is that of thesis eq. 3.9 (``ThresholdedContrastiveLoss``).
+
 Example::
 
     model.compile(optimizer="adam", loss=CosineEmbeddingLoss(margin=0.0))
@@ -67,3 +72,25 @@ class CosineContrastiveLoss(_CosinePairLoss):
 
     def positive_term(self, s: tf.Tensor) -> tf.Tensor:
         return -s
+
+
+@serializable
+class ThresholdedContrastiveLoss(MetricLoss):
+    """InsCLR's contrastive loss (formula above): per anchor, the sum of 1 - S over its
+    positives and of S over its negatives more similar than ``margin``."""
+
+    config_fields = ("margin",)
+    default_distance = "cosine"
+
+    def __init__(self, margin: float = 0.4, name: str = "thresholded_contrastive_loss",
+                 **kwargs: Any):
+        super().__init__(name=name, **kwargs)
+        self.margin = float(margin)
+        require_similarity(self.distance, "ThresholdedContrastiveLoss")
+
+    def anchor_losses(self, batch: Batch) -> tf.Tensor:
+        s = self.distance.matrix(batch.embeddings, batch.keys)
+        positive, negative = self.mined_pairs(batch, s)
+        pull = tf.reduce_sum(tf.where(positive, 1.0 - s, 0.0), axis=1)
+        push = tf.reduce_sum(tf.where(tf.logical_and(negative, s > self.margin), s, 0.0), axis=1)
+        return pull + push

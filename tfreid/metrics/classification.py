@@ -76,11 +76,21 @@ def recall_at_k(embeddings: np.ndarray, labels: np.ndarray, ks: tuple[int, ...] 
 
 
 def clustering_nmi(embeddings: np.ndarray, labels: np.ndarray, seed: int = 0) -> float:
-    """NMI between k-means clusters (k = number of classes) and the labels."""
+    """NMI between k-means clusters (k = number of classes) and the labels.
+
+    Embeddings with fewer distinct points than classes (an untrained or collapsed
+    encoder) give fewer clusters, and a low NMI, without scikit-learn's warning.
+    """
+    import warnings
+
     from sklearn.cluster import KMeans
+    from sklearn.exceptions import ConvergenceWarning
     from sklearn.metrics import normalized_mutual_info_score
 
-    clusters = KMeans(len(np.unique(labels)), n_init=10, random_state=seed).fit_predict(embeddings)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clusters = KMeans(len(np.unique(labels)), n_init=10,
+                          random_state=seed).fit_predict(embeddings)
     return float(normalized_mutual_info_score(labels, clusters))
 
 

@@ -60,6 +60,7 @@ class RunConfig:
     members: int = 1
     member_dim: int | None = None
     side_by_side: bool = False
+    initial_weights: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -147,6 +148,8 @@ class RunConfig:
             raise ConfigError(f"fold {self.fold} is not one of the {self.folds} folds")
         if self.run_name is not None:
             check_run_name(self.run_name)
+        if self.initial_weights is not None and self.members > 1:
+            raise ConfigError("initial weights start a single encoder, not an ensemble")
         seen = min(self.image_shape()) // self.downscale
         if self.backbone == "table1" and seen < 36:
             raise ConfigError(f"the table1 CNN needs at least 36 px after downscaling, "

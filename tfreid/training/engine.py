@@ -19,7 +19,7 @@ from tfreid.backend import keras
 from tfreid.catalog import METHODS
 from tfreid.data.reader import SplitArrays
 from tfreid.errors import ConfigError, OutputError, describe
-from tfreid.evaluation.embedding import chance_scores, evaluate_encoder
+from tfreid.evaluation.embedding import chance_scores, held_out_scores
 from tfreid.export.saved_model import export_saved_model
 from tfreid.io.outputs import check_new_output, check_not_nested, ensure_writable_dir
 from tfreid.losses.per_member import PerMemberLoss
@@ -52,9 +52,10 @@ def fit_encoder(method: Method, encoder: keras.Model, data: dict[str, SplitArray
     plan = method.plan(encoder, data)
     loss = PerMemberLoss(plan.loss, member_dims) if member_dims and len(member_dims) > 1 \
         else plan.loss
-    plan.model.compile(optimizer=keras.optimizers.Adam(config.lr), loss=loss,
+    plan.model.compile(optimizer=plan.optimizer or keras.optimizers.Adam(config.lr), loss=loss,
                        metrics=plan.metrics, jit_compile=config.jit_compile())
     callbacks, best = standard_callbacks(config, encoder, data, paths, verbose)
+    callbacks = [*(make(paths.logdir) for make in plan.every_start), *callbacks]
     history = fit_resumable(plan.model, plan.train, plan.steps_per_epoch, config.epochs, paths,
                             callbacks, best, plan.validation,
                             tuple(make(paths.logdir) for make in plan.callbacks))
@@ -71,8 +72,25 @@ def fine_tune(encoder: keras.Model, config: RunConfig, data: dict[str, SplitArra
 
 def _member(config: RunConfig, index: int, dim: int) -> keras.Model:
     named = {"name": f"member{index}"} if config.members > 1 else {}
-    return build_encoder(config.backbone, config.image_shape(), dim, **named,
-                         **config.encoder_options())
+    encoder = build_encoder(config.backbone, config.image_shape(), dim, **named,
+                            **config.encoder_options())
+    if config.initial_weights is not None:
+        start_from(encoder, config.initial_weights)
+    return encoder
+
+
+def start_from(encoder: keras.Model, source: str) -> None:
+    """Copy the weights of a trained encoder (a run folder or ``encoder.keras``) into
+    ``encoder``; ConfigError if the architectures differ."""
+    from tfreid.training.saved_run import load_encoder
+
+    path = Path(source)
+    trained = load_encoder(path.parent if path.suffix == ".keras" else path)
+    shapes = [w.shape for w in trained.get_weights()]
+    if shapes != [w.shape for w in encoder.get_weights()]:
+        raise ConfigError(f"the encoder in {source} has another architecture than this run's "
+                          f"(--backbone, --image-size, --embedding-dim must match)")
+    encoder.set_weights(trained.get_weights())
 
 
 def _train_members(method: Method, run: RunFolder, data: dict[str, SplitArrays],
@@ -121,9 +139,9 @@ def train(config: RunConfig, verbose: int = 2) -> dict[str, Any]:
             export_dir = export_dir_of(config, run)
             if run.resumed:
                 print(f"resuming run {run.name} in {run.path}", flush=True)
-            data = load_reid_data(config, method.lonely)
+            data = load_reid_data(config, method.lonely, method.self_supervised)
             encoder, history, bests = _train_members(method, run, data, verbose)
-            return finish_run(config, encoder, data, run, export_dir, history, bests,
+            return finish_run(method, encoder, data, run, export_dir, history, bests,
                               time.time() - started)
         except BaseException as error:
             run.discard_if_new()
@@ -145,7 +163,7 @@ def export_dir_of(config: RunConfig, run: RunFolder) -> Path | None:
     return export_dir
 
 
-def finish_run(config: RunConfig, encoder: keras.Model, data: dict[str, SplitArrays],
+def finish_run(method: Method, encoder: keras.Model, data: dict[str, SplitArrays],
                run: RunFolder, export_dir: Path | None, history: dict[str, list[float]],
                bests: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
     """Save the encoder, evaluate on the held-out query/gallery, save the results, then export.
@@ -154,15 +172,21 @@ def finish_run(config: RunConfig, encoder: keras.Model, data: dict[str, SplitArr
     before the export, so an export that fails (no permission, full disk)
     loses nothing: the error says how to export the run again.
     """
+    config = method.config
     run.save_encoder(encoder)
-    test = evaluate_encoder(encoder, data["query"], data["gallery"])
-    validation_ids = sorted(int(i) for i in set(data["validation"].identities.tolist()))
+    test = held_out_scores(encoder, data["query"], data["gallery"], method.metric,
+                           data.get("revisited"), config.seed)
+    validation = data.get("validation")
+    validation_ids = [] if validation is None else sorted(
+        int(i) for i in set(validation.identities.tolist()))
+    epochs = max((len(values) for values in history.values()), default=0)
     results = {
         "run": run.name, "method": config.method, "config": config.to_dict(),
         "logdir": str(run.path), "export": None,
-        "epochs_run": max((len(values) for values in history.values()), default=0),
+        "epochs_run": epochs,
         "best_epoch": bests[0]["epoch"] if len(bests) == 1 else [b["epoch"] for b in bests],
-        "best": bests, "train_seconds": seconds,
+        "best": bests, "train_seconds": seconds, "seconds_per_epoch": seconds / max(1, epochs),
+        "metric": method.metric,
         "train_identities": len(set(data["train"].identities.tolist())),
         "validation_identities": validation_ids,
         "test": {k: v for k, v in test.items() if k != "cmc"}, "test_cmc": test["cmc"].tolist(),
@@ -174,7 +198,7 @@ def finish_run(config: RunConfig, encoder: keras.Model, data: dict[str, SplitArr
     if export_dir is not None:
         try:
             export_saved_model(encoder, export_dir, metadata={"run": run.name,
-                                                              "metric": "euclidean"},
+                                                              "metric": method.metric},
                                overwrite=config.overwrite)
         except Exception as error:
             raise OutputError(

@@ -40,16 +40,24 @@ def standard_callbacks(config, encoder: keras.Model, data: dict, paths: FitPaths
                        verbose: int) -> tuple[list[keras.callbacks.Callback],
                                               BestModelCheckpoint]:
     """Monitor (rank-1/mAP/mAC/CF), NaN stop, TensorBoard, best epoch (checkpoint and early
-    stop) and, if ``verbose``, one line per epoch; the best-epoch callback on its own too."""
-    best = BestModelCheckpoint(paths.checkpoint, monitor="val_mAP", mode="max",
-                               patience=config.patience)
+    stop) and, if ``verbose``, one line per epoch; the best-epoch callback on its own too.
+
+    Without validation identities (self-supervised training, which sees no
+    label) nothing is monitored: every epoch is checkpointed, training runs all
+    its epochs and the last one is kept.
+    """
+    validated = "val_query" in data
+    best = BestModelCheckpoint(paths.checkpoint, monitor="val_mAP" if validated else None,
+                               mode="max", patience=config.patience)
     callbacks = [
-        CorrelationMonitor(encoder, data["val_query"], data["val_gallery"], config.monitor_every,
-                           log_dir=str(paths.logdir / "validation")),
         keras.callbacks.TerminateOnNaN(),
         keras.callbacks.TensorBoard(str(paths.logdir), write_graph=False, profile_batch=0),
         best,
     ]
+    if validated:
+        callbacks.insert(0, CorrelationMonitor(encoder, data["val_query"], data["val_gallery"],
+                                               config.monitor_every,
+                                               log_dir=str(paths.logdir / "validation")))
     if verbose:
         callbacks.append(EpochLogger())
     return callbacks, best

@@ -6,8 +6,10 @@ from pathlib import Path
 import numpy as np
 
 from tfreid.data.default import ensure_default_dataset
+from tfreid.data.manifest import read_manifest
 from tfreid.data.pairs import check_pairable
 from tfreid.data.reader import SplitArrays, load_split
+from tfreid.data.revisited import revisited_masks
 from tfreid.data.splits import (
     concatenate,
     hold_out_identities,
@@ -26,17 +28,23 @@ def drop_lonely_identities(data: SplitArrays, split: str) -> SplitArrays:
     return data.subset(~np.isin(data.identities, lonely))
 
 
-def load_reid_data(config, lonely: str = "error") -> dict[str, SplitArrays]:
-    """train, validation, val_query, val_gallery, query and gallery splits of ``config``.
+def load_reid_data(config, lonely: str = "error",
+                   self_supervised: bool = False) -> dict[str, SplitArrays]:
+    """train, validation, val_query, val_gallery, query and gallery splits of ``config``,
+    and ``revisited`` easy / hard / junk masks of the test pairs (None if the dataset has
+    no such ground truth).
 
     Training identities with one image are an error (``lonely="error"``: a
     pair needs two) or dropped with a warning (``"skip"``). A
     ``validation_fraction`` of the training identities is held out for
     validation and early stopping. With ``config.folds`` > 1 all splits are
     pooled and fold ``config.fold`` of the identities is the test set (one
-    query per identity, the rest gallery).
+    query per identity, the rest gallery). ``self_supervised`` training uses
+    every training image, labels unseen: no identity is held out for
+    validation, and the default dataset is the wide-view surface set.
     """
-    dataset_dir = Path(config.dataset) if config.dataset else ensure_default_dataset()
+    dataset_dir = Path(config.dataset) if config.dataset else ensure_default_dataset(
+        wide=self_supervised)
     size = config.image_shape()
     test = {split: load_split(dataset_dir, split, size) for split in ("query", "gallery")}
     train_all = load_split(dataset_dir, "train", size)
@@ -44,10 +52,14 @@ def load_reid_data(config, lonely: str = "error") -> dict[str, SplitArrays]:
         pooled = concatenate([train_all, test["query"], test["gallery"]])
         train_all, held_out = identity_folds(pooled, config.folds, config.fold, config.seed)
         test["query"], test["gallery"] = query_gallery_split(held_out, config.seed)
+    revisited = None if config.folds > 1 else revisited_masks(
+        read_manifest(dataset_dir), test["query"].filenames, test["gallery"].filenames)
+    if self_supervised:
+        return {"train": train_all, **test, "revisited": revisited}
     if lonely == "skip":
         train_all = drop_lonely_identities(train_all, "train")
     check_pairable(train_all.identities, "train")
     train, validation = hold_out_identities(train_all, config.validation_fraction, config.seed)
     val_query, val_gallery = query_gallery_split(validation, config.seed)
     return {"train": train, "validation": validation, "val_query": val_query,
-            "val_gallery": val_gallery, **test}
+            "val_gallery": val_gallery, **test, "revisited": revisited}

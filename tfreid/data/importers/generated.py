@@ -21,11 +21,18 @@ class SurfacesImporter(Importer):
         parser.add_argument("--views", type=int_in(2, 1000),
                             default=SurfaceConfig.views_per_identity)
         parser.add_argument("--seed", type=seed, default=0)
+        parser.add_argument("--wide-views", action="store_true",
+                            help="views that differ far more: easy, hard and junk pairs "
+                                 "(mAP Easy / Medium / Hard)")
 
     def collect(self, args: argparse.Namespace, progress: Progress = None) -> ImportedDataset:
         from tfreid.data.default import surfaces_source
+        from tfreid.data.revisited import revisited_ground_truth
         from tfreid.data.surfaces import surface_records
 
-        config = SurfaceConfig(num_identities=args.num_identities,
-                               views_per_identity=args.views, seed=args.seed)
-        return ImportedDataset(surface_records(config), surfaces_source(config))
+        make = SurfaceConfig.wide_views if args.wide_views else SurfaceConfig
+        config = make(num_identities=args.num_identities, views_per_identity=args.views,
+                      seed=args.seed)
+        splits = surface_records(config)
+        truth = revisited_ground_truth(config, splits["query"], splits["gallery"])
+        return ImportedDataset(splits, surfaces_source(config), extra={"revisited": truth})

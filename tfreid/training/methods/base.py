@@ -12,7 +12,9 @@ class Plan:
     """What ``fit`` trains: the model (the encoder, a wrapper around it, or a ``keras.Model``
     subclass with its own ``train_step``), its loss (None if the model computes its own),
     the training stream from a global step on, steps per epoch, validation batches,
-    metrics and extra callbacks."""
+    metrics, callbacks made from the log folder (``first_start``: only when training starts
+    at epoch 1; ``every_start``: on resumes too) and an optimiser (default Adam at the
+    run's learning rate)."""
 
     model: Any
     loss: Any
@@ -21,6 +23,8 @@ class Plan:
     validation: Any = None
     metrics: Any = None
     callbacks: list = field(default_factory=list)
+    every_start: list = field(default_factory=list)
+    optimizer: Any = None
 
 
 def option(default: Any, help: str, choices: tuple | None = None, minimum: float | None = None,
@@ -41,6 +45,8 @@ class Method:
     defaults: ClassVar[dict[str, Any]] = {}
     lonely: ClassVar[str] = "skip"  # identities with one training image: "skip" or "error"
     side_by_side: ClassVar[bool] = False  # can train ensemble members in one step
+    self_supervised: ClassVar[bool] = False  # sees no label: no validation identities
+    metric: ClassVar[str] = "euclidean"  # how its embeddings are compared
 
     def __init__(self, config):
         self.config = config

@@ -1,0 +1,74 @@
+"""Batches of images and their nearest neighbours, drawn inside the model's ``train_step``.
+
+STML and InsCLR build each batch from a few anchors and their nearest
+neighbours in the current embedding; the neighbours change as the model
+learns, so the table of neighbours is refreshed at set epochs. The model holds
+the training images (random access), the table as a variable (checkpointed
+with the model, so a resumed run has the table it had) and draws each step's
+anchors from (seed, step): the same batches with or without a resume, and no
+label anywhere. The dataset ``fit`` reads only counts steps.
+"""
+
+import numpy as np
+
+from tfreid.backend import keras, tf
+from tfreid.data.augment import augmentation
+
+
+def step_stream(start_step: int) -> tf.data.Dataset:
+    """The endless stream of global step numbers ``fit`` feeds these models, from
+    ``start_step`` on (shape (1,), int64)."""
+    steps = tf.data.Dataset.range(start_step, np.iinfo(np.int64).max)
+    return steps.map(lambda step: tf.reshape(step, [1]))
+
+
+class NeighbourBatchModel(keras.Model):
+    """Base of the neighbour-batch models: images, a neighbour table, seeded sampling and
+    augmented views. Subclasses define ``refresh(epoch)`` and ``train_step``."""
+
+    def __init__(self, encoder: keras.Model, images: np.ndarray, table_width: int,
+                 augment: str, seed: int, **kwargs):
+        super().__init__(**kwargs)
+        self.encoder = encoder
+        self.images = tf.constant(images)
+        self.count = len(images)
+        self.seed = int(seed)
+        self.transform = augmentation(augment)
+        self.table = tf.Variable(np.zeros((len(images), table_width), np.int64),
+                                 trainable=False, name="neighbour_table")
+
+    def call(self, images: tf.Tensor, training: bool | None = None) -> tf.Tensor:
+        return self.encoder(images, training=training)
+
+    def anchors(self, step: tf.Tensor, count: int) -> tf.Tensor:
+        """``count`` distinct image indices drawn from (seed, step)."""
+        keys = tf.random.stateless_uniform([self.count], tf.stack(
+            [tf.constant(self.seed, tf.int64), tf.reshape(step, [])]))
+        return tf.cast(tf.argsort(keys)[:count], tf.int64)
+
+    def views(self, indices: tf.Tensor, step: tf.Tensor, view: int) -> tf.Tensor:
+        """Augmented copies of the images ``indices``, seeded by (seed, step, view, row)."""
+        rows = tf.range(tf.size(indices, out_type=tf.int64), dtype=tf.int64)
+        base = tf.stack([tf.constant(self.seed, tf.int64) + 7919 * (view + 1),
+                         tf.reshape(step, [])])
+
+        def one(row_and_index):
+            row, index = row_and_index
+            seed = tf.random.experimental.stateless_fold_in(base, row)
+            return self.transform(tf.gather(self.images, index), seed)
+
+        return tf.map_fn(one, (rows, indices), fn_output_signature=self.images.dtype)
+
+    def embed_all(self, model: keras.Model, batch_size: int = 256) -> np.ndarray:
+        """``model``'s outputs for every training image, in inference mode."""
+        return np.concatenate([
+            np.asarray(model(self.images[start:start + batch_size], training=False), np.float32)
+            for start in range(0, self.count, batch_size)])
+
+
+class RefreshNeighbours(keras.callbacks.Callback):
+    """Calls ``model.refresh(epoch)`` at the start of every epoch (the model decides when
+    its table changes)."""
+
+    def on_epoch_begin(self, epoch: int, logs=None) -> None:
+        self.model.refresh(epoch)

@@ -1,0 +1,75 @@
+"""Self-taught metric learning's student and teacher (Kim et al., CVPR 2022; thesis 003,
+Algorithm 2), as a ``keras.Model`` with its own ``train_step``.
+
+* Student: the encoder's trunk with two heads, f (the embedding the run keeps and
+  exports) and g (a wider head for the teacher); teacher: a copy of trunk + g,
+  initialised from the student (Algorithm 2, line 2; the code never copies).
+* Each epoch the batches are rebuilt on the student's g embeddings: every image's
+  K nearest neighbours (L2, itself first); a batch is Q anchors with their K
+  neighbours, two augmented views each (n = 2QK rows).
+* Each step: the teacher's contextualised similarity W of the rows (no gradient),
+  the loss 1/2 (RC(f) + RC(g)) + KL(f, g) (``tfreid.losses.self_taught``), then the
+  teacher's EMA update of all its weights, batch-norm statistics included,
+  theta_t <- m theta_t + (1 - m) theta_s with the student's weights before this
+  step's update (the code's order: after backward, before the optimiser step),
+  then the optimiser step.
+"""
+
+import numpy as np
+
+from tfreid.backend import keras, tf
+from tfreid.losses.self_taught import contextual_similarity, self_taught_loss
+from tfreid.training.self_supervised.neighbour_model import NeighbourBatchModel
+from tfreid.training.self_supervised.neighbours import nearest_neighbours
+
+
+def student_heads(encoder: keras.Model, wide_dim: int) -> tuple[keras.Model, keras.Model]:
+    """(student: images -> [f, g], trunk + g): f is the encoder's own embedding head, g a new
+    Dense head on the features f reads; both share the encoder's layers."""
+    g = keras.layers.Dense(wide_dim, name="wide_head",
+                           kernel_initializer="orthogonal")(encoder.layers[-1].input)
+    return (keras.Model(encoder.input, [encoder.output, g], name=f"{encoder.name}_student"),
+            keras.Model(encoder.input, g, name=f"{encoder.name}_wide"))
+
+
+class SelfTaughtModel(NeighbourBatchModel):
+    """STML's training (module docstring)."""
+
+    def __init__(self, encoder: keras.Model, images: np.ndarray, wide_dim: int,
+                 num_neighbours: int, queries: int, sigma: float, delta: float,
+                 momentum: float, augment: str, seed: int, **kwargs):
+        super().__init__(encoder, images, num_neighbours, augment, seed, **kwargs)
+        self.student, self.student_g = student_heads(encoder, wide_dim)
+        self.teacher = keras.models.clone_model(self.student_g)
+        self.teacher.set_weights(self.student_g.get_weights())
+        self.teacher.trainable = False
+        self.num_neighbours, self.queries = int(num_neighbours), int(queries)
+        self.sigma, self.delta, self.momentum = float(sigma), float(delta), float(momentum)
+
+    def refresh(self, epoch: int) -> None:
+        """The K nearest neighbours (L2, itself first) of every image in the student's g."""
+        table, _ = nearest_neighbours(self.embed_all(self.student_g), self.num_neighbours,
+                                      metric="l2", include_self=True)
+        self.table.assign(table)
+
+    def ema_update(self) -> None:
+        """theta_t <- m theta_t + (1 - m) theta_s over all weights (BN statistics too)."""
+        for teacher, student in zip(self.teacher.weights, self.student_g.weights, strict=True):
+            teacher.assign(self.momentum * teacher + (1.0 - self.momentum) * student)
+
+    def train_step(self, data):
+        step = tf.reshape(data, [])
+        indices = tf.reshape(tf.gather(self.table, self.anchors(step, self.queries)), [-1])
+        images = tf.concat([self.views(indices, step, 0), self.views(indices, step, 1)], 0)
+        rows = tf.concat([indices, indices], 0)
+        same_image = tf.equal(rows[:, None], rows[None, :])
+        similarity = contextual_similarity(self.teacher(images, training=False), same_image,
+                                           2 * self.num_neighbours, self.sigma)
+        variables = self.student.trainable_weights
+        with tf.GradientTape() as tape:
+            f, g = self.student(images, training=True)
+            loss = self_taught_loss(similarity, f, g, self.delta)
+        gradients = tape.gradient(loss, variables)
+        self.ema_update()
+        self.optimizer.apply_gradients(zip(gradients, variables, strict=True))
+        return {"loss": loss}
