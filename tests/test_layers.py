@@ -7,7 +7,8 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "tfreid"
 LAYERS = [
-    {"", "errors", "limits", "registry", "catalog", "quiet", "backend", "option_types", "io"},
+    {"", "errors", "limits", "registry", "catalog", "quiet", "backend", "option_types", "io",
+     "distribute"},
     {"data", "losses", "metrics", "models", "plots"},
     {"evaluation", "export", "compression"},
     {"callbacks"},

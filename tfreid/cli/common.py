@@ -11,6 +11,8 @@ from dataclasses import MISSING, fields
 from typing import Any
 
 from tfreid.cli.errors import run_cli
+from tfreid.distribute.precision import PRECISIONS
+from tfreid.distribute.strategies import STRATEGY_CHOICES
 from tfreid.limits import MAX_WIDTH
 from tfreid.option_types import (
     float_in,
@@ -76,6 +78,23 @@ def add_run_arguments(parser: argparse.ArgumentParser, defaults: RunConfig) -> N
         help="replace --export if it is a SavedModel tfreid exported")
     add("--xla", action=argparse.BooleanOptionalAction, default=None,
         help="XLA jit_compile (default: on with a GPU, off on CPU)")
+    _add_distribution_arguments(parser, defaults)
+
+
+def _add_distribution_arguments(parser: argparse.ArgumentParser, defaults: RunConfig) -> None:
+    group = parser.add_argument_group("devices and workers (tf.distribute)")
+    group.add_argument("--strategy", choices=STRATEGY_CHOICES, default=defaults.strategy,
+                       help="auto: multiworker if TF_CONFIG names several workers, mirrored "
+                            "with several GPUs, else none")
+    group.add_argument("--precision", choices=PRECISIONS, default=defaults.precision,
+                       help="Keras mixed-precision policy (losses are computed in float32)")
+    group.add_argument("--cross-replica", action=argparse.BooleanOptionalAction,
+                       default=defaults.cross_replica,
+                       help="batch losses and miners see every replica's embeddings (the "
+                            "global batch)")
+    group.add_argument("--sync-batch-norm", action=argparse.BooleanOptionalAction,
+                       default=defaults.sync_batch_norm,
+                       help="batch normalisation over the global batch")
 
 
 def _value_type(annotation: Any, minimum: float | None):
@@ -125,7 +144,12 @@ def train_and_report(config: RunConfig) -> int:
         from tfreid.training.engine import train
         from tfreid.training.report import format_results
 
-        print(format_results(train(config)))
+        results = train(config)
+        if "worker" in results:
+            print(f"worker {results['worker']} finished run {results['run']} (the chief "
+                  "writes its results)")
+        else:
+            print(format_results(results))
         return 0
 
     return run_cli(command)

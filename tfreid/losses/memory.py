@@ -18,7 +18,7 @@ from typing import Any
 
 from tfreid.backend import keras, serializable, tf
 from tfreid.errors import ConfigError
-from tfreid.losses.metric_loss import Batch, MetricLoss
+from tfreid.losses.metric_loss import MetricLoss
 
 
 @serializable
@@ -26,7 +26,10 @@ class MemoryBank(keras.layers.Layer):
     """A first-in first-out store of (embedding, label) rows, without gradient.
 
     ``count`` rows are valid (at most ``size``); ``position`` is where the next
-    row goes. Rows are overwritten in place (no momentum).
+    row goes. Rows are overwritten in place (no momentum). Under a
+    ``tf.distribute`` strategy every replica enqueues the same gathered global
+    batch and the variables take the first replica's write
+    (``ONLY_FIRST_REPLICA``), so the copies stay equal.
     """
 
     def __init__(self, size: int, embedding_dim: int, **kwargs: Any):
@@ -35,14 +38,13 @@ class MemoryBank(keras.layers.Layer):
             raise ConfigError(f"a memory bank needs >= 1 row of >= 1 dims, got {size} x "
                               f"{embedding_dim}")
         self.size, self.embedding_dim = int(size), int(embedding_dim)
+        state = {"initializer": "zeros", "trainable": False,
+                 "aggregation": tf.VariableAggregation.ONLY_FIRST_REPLICA}
         self.embeddings = self.add_weight(name="embeddings", shape=(size, embedding_dim),
-                                          initializer="zeros", trainable=False)
-        self.labels = self.add_weight(name="labels", shape=(size,), dtype=tf.int64,
-                                      initializer="zeros", trainable=False)
-        self.count = self.add_weight(name="count", shape=(), dtype=tf.int64,
-                                     initializer="zeros", trainable=False)
-        self.position = self.add_weight(name="position", shape=(), dtype=tf.int64,
-                                        initializer="zeros", trainable=False)
+                                          dtype=tf.float32, **state)
+        self.labels = self.add_weight(name="labels", shape=(size,), dtype=tf.int64, **state)
+        self.count = self.add_weight(name="count", shape=(), dtype=tf.int64, **state)
+        self.position = self.add_weight(name="position", shape=(), dtype=tf.int64, **state)
 
     def call(self, inputs: tf.Tensor) -> tf.Tensor:
         return inputs
@@ -57,8 +59,9 @@ class MemoryBank(keras.layers.Layer):
         labels = tf.cast(tf.reshape(labels, [-1]), tf.int64)[-self.size:]
         rows = tf.shape(labels, out_type=tf.int64)[0]
         slots = ((self.position + tf.range(rows, dtype=tf.int64)) % self.size)[:, None]
-        self.embeddings.scatter_nd_update(slots, embeddings)
-        self.labels.scatter_nd_update(slots, labels)
+        # assign, not scatter_nd_update: mirrored variables take only whole assignments
+        self.embeddings.assign(tf.tensor_scatter_nd_update(self.embeddings, slots, embeddings))
+        self.labels.assign(tf.tensor_scatter_nd_update(self.labels, slots, labels))
         self.position.assign((self.position + rows) % self.size)
         self.count.assign(tf.minimum(self.count + rows, self.size))
 
@@ -96,11 +99,11 @@ class CrossBatchMemory(keras.losses.Loss):
                               "returns, so the memory is saved and resumed with it")
         labels = tf.reshape(tf.convert_to_tensor(y_true), [-1])
         embeddings = tf.cast(y_pred, tf.float32)
-        batch = Batch.of(labels, embeddings).with_extra_keys(
-            self.bank.labels, tf.stop_gradient(self.bank.embeddings), self.bank.valid())
-        losses = self.loss.anchor_losses(batch)
+        batch = self.loss.batch_of(labels, embeddings)
+        losses = self.loss.anchor_losses(batch.with_extra_keys(
+            self.bank.labels, tf.stop_gradient(self.bank.embeddings), self.bank.valid()))
         with tf.control_dependencies([losses]):
-            self.bank.enqueue(embeddings, labels)
+            self.bank.enqueue(batch.keys, batch.key_labels)
         return losses
 
     def get_config(self) -> dict[str, Any]:

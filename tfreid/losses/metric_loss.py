@@ -2,10 +2,13 @@
 
 A loss of ``(labels (B,), embeddings (B, D))`` sees a ``Batch``: the B rows as
 queries (anchors), and keys to compare them with: the same rows by default,
-also the rows of other replicas (``tf.distribute``, issue 12) or of earlier
-batches (``CrossBatchMemory``). Label masks come from the batch: a positive is
-a key of the query's label other than the query itself, a negative a key of
-another label; keys marked invalid (empty memory slots) are neither.
+also the rows of every other replica under a ``tf.distribute`` strategy
+(``cross_replica``, on by default: mining and the loss then see the global batch,
+each replica computing its own anchors' losses, which gives the single-device
+gradient of the global batch) or of earlier batches (``CrossBatchMemory``).
+Label masks come from the batch: a positive is a key of the query's label other
+than the query itself, a negative a key of another label; keys marked invalid
+(empty memory slots) are neither.
 
 Subclasses implement ``anchor_losses(batch) -> (B,)``; Keras' ``reduction``
 then averages (the default: the 1/m sum_i of the thesis' formulas), sums
@@ -19,6 +22,7 @@ from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 from tfreid.backend import keras, tf
+from tfreid.distribute.cross_replica import cross_replica_concat
 from tfreid.losses.distances import Distance, get_distance
 from tfreid.losses.miners import Miner, get_miner
 
@@ -40,6 +44,14 @@ class Batch:
         """The rows of one batch, each a query and a key."""
         return cls(labels, embeddings, labels, embeddings,
                    tf.range(tf.shape(labels)[0], dtype=tf.int32))
+
+    def across_replicas(self) -> "Batch":
+        """This replica's rows as queries, the rows of all replicas as keys (the same batch
+        outside a strategy or with one replica)."""
+        keys, offset = cross_replica_concat(self.keys)
+        key_labels, _ = cross_replica_concat(self.key_labels)
+        rows = tf.range(tf.shape(self.labels)[0], dtype=tf.int32)
+        return replace(self, keys=keys, key_labels=key_labels, self_index=offset + rows)
 
     def with_extra_keys(self, labels: tf.Tensor, keys: tf.Tensor,
                         valid: tf.Tensor | None = None) -> "Batch":
@@ -69,21 +81,31 @@ class MetricLoss(keras.losses.Loss):
     """A loss of ``(labels (B,), embeddings (B, D))`` returning one value per anchor.
 
     Subclasses list their own constructor arguments in ``config_fields`` and set
-    ``default_distance``; ``distance`` and ``miner`` are common to all.
+    ``default_distance``; ``distance``, ``miner`` and ``cross_replica`` (compare
+    with the rows of every replica; module docstring) are common to all. A loss
+    that compares queries with something else than the batch (ProxyNCA's proxies)
+    sets ``uses_keys = False`` and is never gathered.
     """
 
     config_fields: ClassVar[tuple[str, ...]] = ()
     default_distance: ClassVar[str] = "l2"
+    uses_keys: ClassVar[bool] = True
 
     def __init__(self, distance: Distance | str | None = None, miner: Miner | str | None = None,
-                 **kwargs: Any):
+                 cross_replica: bool = True, **kwargs: Any):
         super().__init__(**kwargs)
         self.distance = get_distance(distance, self.default_distance)
         self.miner = get_miner(miner)
+        self.cross_replica = bool(cross_replica)
 
     def call(self, y_true: tf.Tensor, y_pred: tf.Tensor) -> tf.Tensor:
         labels = tf.reshape(tf.convert_to_tensor(y_true), [-1])
-        return self.anchor_losses(Batch.of(labels, tf.cast(y_pred, tf.float32)))
+        return self.anchor_losses(self.batch_of(labels, tf.cast(y_pred, tf.float32)))
+
+    def batch_of(self, labels: tf.Tensor, embeddings: tf.Tensor) -> Batch:
+        """The batch the loss sees: gathered across replicas if ``cross_replica``."""
+        batch = Batch.of(labels, embeddings)
+        return batch.across_replicas() if self.cross_replica and self.uses_keys else batch
 
     def anchor_losses(self, batch: Batch) -> tf.Tensor:
         """(B,) losses of the batch's queries against its keys."""
@@ -104,8 +126,17 @@ class MetricLoss(keras.losses.Loss):
         return self.miner.triplets(matrix, self.distance, positive, negative)
 
     def get_config(self) -> dict[str, Any]:
-        config = {**super().get_config(), **{f: getattr(self, f) for f in self.config_fields}}
+        config = {**super().get_config(), **{f: getattr(self, f) for f in self.config_fields},
+                  "cross_replica": self.cross_replica}
         config["distance"] = keras.saving.serialize_keras_object(self.distance)
         config["miner"] = None if self.miner is None else \
             keras.saving.serialize_keras_object(self.miner)
         return config
+
+
+def set_cross_replica(loss: keras.losses.Loss, enabled: bool) -> None:
+    """Turn gathering across replicas on or off in ``loss`` and the losses it wraps."""
+    while loss is not None:
+        if isinstance(loss, MetricLoss):
+            loss.cross_replica = bool(enabled)
+        loss = getattr(loss, "loss", None)

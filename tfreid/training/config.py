@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from tfreid.catalog import BACKBONES, METHODS
+from tfreid.distribute.precision import PRECISIONS
+from tfreid.distribute.strategies import STRATEGY_CHOICES
 from tfreid.errors import ConfigError
 from tfreid.limits import MAX_IMAGE_SIDE, MAX_SEED, MAX_WIDTH
 from tfreid.training.run_folder import check_run_name
@@ -30,7 +32,10 @@ class RunConfig:
     and tests on identity-disjoint fold ``fold`` instead of the dataset's own
     query/gallery. ``members`` > 1 trains an ensemble of independent submodels
     of ``member_dim`` dims each (default embedding_dim // members), one after
-    another or ``side_by_side`` in one step.
+    another or ``side_by_side`` in one step. ``strategy`` is a
+    ``tfreid.distribute`` strategy name, ``precision`` a mixed-precision policy;
+    ``cross_replica`` gathers every replica's embeddings for the batch losses,
+    ``sync_batch_norm`` makes batch normalisation use the global batch.
     """
 
     method: str = "siamese"
@@ -61,6 +66,10 @@ class RunConfig:
     member_dim: int | None = None
     side_by_side: bool = False
     initial_weights: str | None = None
+    strategy: str = "auto"
+    precision: str = "float32"
+    cross_replica: bool = True
+    sync_batch_norm: bool = False
     options: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -122,6 +131,12 @@ class RunConfig:
         if self.backbone not in BACKBONES:
             raise ConfigError(f"unknown backbone {self.backbone!r}; choose from "
                               f"{', '.join(BACKBONES)}")
+        if self.strategy not in STRATEGY_CHOICES:
+            raise ConfigError(f"unknown strategy {self.strategy!r}; choose from "
+                              f"{', '.join(STRATEGY_CHOICES)}")
+        if self.precision not in PRECISIONS:
+            raise ConfigError(f"unknown precision {self.precision!r}; choose from "
+                              f"{', '.join(PRECISIONS)}")
         if self.activation not in TABLE1_ACTIVATIONS:
             raise ConfigError(f"unknown activation {self.activation!r}; "
                               f"choose from {', '.join(TABLE1_ACTIVATIONS)}")

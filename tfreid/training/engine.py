@@ -6,9 +6,11 @@ ensemble of members), let the method ``plan`` what to fit, compile, fit with
 the standard callbacks (monitor, TensorBoard, best epoch, resume), save the
 encoder, evaluate on the held-out identities, save the results and export.
 ``fine_tune`` trains an encoder on with a run's own method (compression,
-QAT). A method that keeps its own training state (a teacher, a memory bank)
-plans a ``keras.Model`` subclass with its own ``train_step``; the engine
-treats it like any other model.
+QAT). Under ``--strategy`` everything is built and fitted inside the strategy's
+scope (``placement``); only the chief writes the run's files. A method that
+keeps its own training state (a teacher, a memory bank) plans a
+``keras.Model`` subclass with its own ``train_step``; the engine treats it like
+any other model.
 """
 
 import time
@@ -22,12 +24,15 @@ from tfreid.errors import ConfigError, OutputError, describe
 from tfreid.evaluation.embedding import chance_scores, held_out_scores
 from tfreid.export.saved_model import export_saved_model
 from tfreid.io.outputs import check_new_output, check_not_nested, ensure_writable_dir
+from tfreid.losses.metric_loss import set_cross_replica
 from tfreid.losses.per_member import PerMemberLoss
 from tfreid.models.backbones import build_encoder
+from tfreid.models.batch_norm import synchronize_batch_norm
 from tfreid.models.ensemble import build_ensemble
 from tfreid.training.config import RunConfig
 from tfreid.training.fitting import FitPaths, fit_resumable, standard_callbacks
 from tfreid.training.methods.base import Method
+from tfreid.training.placement import Placement, worker_run
 from tfreid.training.run_data import load_reid_data
 from tfreid.training.run_folder import RunFolder, locate_run
 
@@ -52,6 +57,7 @@ def fit_encoder(method: Method, encoder: keras.Model, data: dict[str, SplitArray
     plan = method.plan(encoder, data)
     loss = PerMemberLoss(plan.loss, member_dims) if member_dims and len(member_dims) > 1 \
         else plan.loss
+    set_cross_replica(loss, config.cross_replica)
     plan.model.compile(optimizer=plan.optimizer or keras.optimizers.Adam(config.lr), loss=loss,
                        metrics=plan.metrics, jit_compile=config.jit_compile())
     callbacks, best = standard_callbacks(config, encoder, data, paths, verbose)
@@ -76,6 +82,8 @@ def _member(config: RunConfig, index: int, dim: int) -> keras.Model:
                             **config.encoder_options())
     if config.initial_weights is not None:
         start_from(encoder, config.initial_weights)
+    if config.sync_batch_norm:
+        synchronize_batch_norm(encoder)
     return encoder
 
 
@@ -132,6 +140,9 @@ def train(config: RunConfig, verbose: int = 2) -> dict[str, Any]:
         results["test"]["mAP"], results["best_epoch"]
     """
     method = make_method(config)
+    placement = Placement.of(config)
+    if not placement.worker.is_chief:
+        return _train_as_worker(method, placement, verbose)
     run = locate_run(config.method, config.to_dict(), method.run_prefix())
     with run.claim():
         started = time.time()
@@ -140,7 +151,8 @@ def train(config: RunConfig, verbose: int = 2) -> dict[str, Any]:
             if run.resumed:
                 print(f"resuming run {run.name} in {run.path}", flush=True)
             data = load_reid_data(config, method.lonely, method.self_supervised)
-            encoder, history, bests = _train_members(method, run, data, verbose)
+            with placement.scope():
+                encoder, history, bests = _train_members(method, run, data, verbose)
             return finish_run(method, encoder, data, run, export_dir, history, bests,
                               time.time() - started)
         except BaseException as error:
@@ -149,6 +161,17 @@ def train(config: RunConfig, verbose: int = 2) -> dict[str, Any]:
                 error.add_note(f"run {run.name} is kept in {run.path}: rerun the same command "
                                "to resume it after its last finished epoch")
             raise
+
+
+def _train_as_worker(method: Method, placement: Placement, verbose: int) -> dict[str, Any]:
+    """A non-chief worker of a multi-worker run: train in step with the chief, write nothing
+    of the run's (``placement``); its history."""
+    config = method.config
+    with worker_run(config) as run:
+        data = load_reid_data(config, method.lonely, method.self_supervised)
+        with placement.scope():
+            _, history, _ = _train_members(method, run, data, verbose=0)
+    return {"run": run.name, "worker": placement.worker.index, "history": history}
 
 
 def export_dir_of(config: RunConfig, run: RunFolder) -> Path | None:

@@ -1,0 +1,65 @@
+"""MirroredStrategy on 2 logical CPU devices equals one device on the same global batch.
+
+Logical devices are fixed when TensorFlow starts, so the runs happen in a fresh
+process (``replica_run``), without XLA (it fails with Mirrored on logical CPUs).
+"""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SMALL = {"epochs": 2, "steps_per_epoch": 3, "validation_steps": 1, "batch_size": 16,
+         "image_size": 40, "embedding_dim": 8, "xla": False, "save_export": False, "lr": 0.05}
+LOSSES = {
+    "batch_hard_triplet": {"method": "batch", "loss": "triplet_margin", "miner": "hard"},
+    "multi_similarity": {"method": "batch", "loss": "multi_similarity"},
+    "multi_similarity_xbm": {"method": "batch", "loss": "multi_similarity", "memory_size": 48},
+}
+
+
+def replica_runs(runs: list[dict], devices: int, out: Path) -> list[dict]:
+    """Run ``runs`` in one fresh process on ``devices`` logical CPUs; their results."""
+    out.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run([sys.executable, "-m", "tests.distribute.replica_run",
+                           json.dumps(runs), str(devices), str(out)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=400)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return [{**json.loads((out / f"{i}.json").read_text()),
+             "weights": np.load(out / f"{i}.npy")} for i in range(len(runs))]
+
+
+@pytest.fixture(scope="module")
+def compared(learnable_dataset, tmp_path_factory):
+    """For each loss: one device, 2 mirrored replicas gathering, 2 replicas not gathering."""
+    logs = tmp_path_factory.mktemp("mirrored")
+    runs = []
+    for name, settings in LOSSES.items():
+        for variant, extra in (("one", {"strategy": "none"}),
+                               ("mirrored", {"strategy": "mirrored"}),
+                               ("local", {"strategy": "mirrored", "cross_replica": False})):
+            runs.append({**SMALL, **settings, **extra, "dataset": str(learnable_dataset),
+                         "logdir": str(logs / f"{name}-{variant}")})
+    results = replica_runs(runs, 2, logs / "out")
+    return {name: dict(zip(("one", "mirrored", "local"), results[3 * i:3 * i + 3],
+                           strict=True)) for i, name in enumerate(LOSSES)}
+
+
+@pytest.mark.parametrize("loss", list(LOSSES))
+def test_mirrored_run_equals_one_device(compared, loss):
+    one, mirrored = compared[loss]["one"], compared[loss]["mirrored"]
+    np.testing.assert_allclose(mirrored["loss"], one["loss"], rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(mirrored["weights"], one["weights"], atol=1e-5)
+    assert mirrored["test"]["mAP"] == pytest.approx(one["test"]["mAP"], abs=1e-6)
+    assert mirrored["test"]["rank1"] == one["test"]["rank1"]
+
+
+@pytest.mark.parametrize("loss", ["batch_hard_triplet", "multi_similarity"])
+def test_without_gathering_each_replica_sees_half_the_batch(compared, loss):
+    one, local = compared[loss]["one"], compared[loss]["local"]
+    assert abs(local["loss"][0] - one["loss"][0]) > 1e-4
+    assert np.abs(local["weights"] - one["weights"]).max() > 1e-3
