@@ -59,3 +59,44 @@ def _inside_xla() -> bool:
     from tensorflow.python.ops import control_flow_util
 
     return bool(control_flow_util.GraphOrParentsInXlaContext(tf.compat.v1.get_default_graph()))
+
+
+def replica_rows(total: int) -> tuple[tf.Tensor, int]:
+    """(first row, row count) of this replica's contiguous share of a global batch of
+    ``total`` rows built inside a step; (0, total) outside a strategy. ValueError if
+    ``total`` does not split evenly."""
+    context = tf.distribute.get_replica_context()
+    replicas = 1 if context is None else int(context.num_replicas_in_sync)
+    if total % replicas:
+        raise ValueError(f"a batch of {total} rows does not split into {replicas} equal "
+                         "replica batches")
+    if replicas == 1:
+        return tf.constant(0, tf.int64), total
+    count = total // replicas
+    return tf.cast(context.replica_id_in_sync_group, tf.int64) * count, count
+
+
+def mean_over_replicas(value: tf.Tensor) -> tf.Tensor:
+    """The mean of ``value`` over the replicas (``value`` outside a strategy)."""
+    context = tf.distribute.get_replica_context()
+    if context is None or context.num_replicas_in_sync == 1:
+        return value
+    return context.all_reduce(tf.distribute.ReduceOp.MEAN, value)
+
+
+def update_in_sync(variables: list, values: list, update) -> None:
+    """``update(variable, value)`` for each pair, once per device, from the cross-replica
+    context (``merge_call``): state that every replica computes alike (an EMA teacher)
+    stays equal on all of them. Outside a strategy it simply updates."""
+
+    def merged(strategy, *pairs):
+        for variable, value in pairs:
+            strategy.extended.update(variable, update, args=(value,))
+
+    context = tf.distribute.get_replica_context()
+    pairs = list(zip(variables, values, strict=True))
+    if context is None:
+        for variable, value in pairs:
+            update(variable, value)
+        return
+    context.merge_call(merged, args=tuple(pairs))

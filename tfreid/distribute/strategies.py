@@ -20,6 +20,7 @@ import functools
 import json
 import os
 from dataclasses import dataclass
+from typing import Any
 
 from tfreid.errors import ConfigError
 
@@ -69,11 +70,13 @@ def resolve_strategy_name(name: str, gpus: int) -> str:
     return "mirrored" if gpus > 1 else "none"
 
 
-def make_strategy(name: str):
-    """The ``tf.distribute.Strategy`` of ``--strategy name`` (module docstring)."""
+def make_strategy(name: str) -> tuple[str, Any]:
+    """(the resolved name, the ``tf.distribute.Strategy``) of ``--strategy name`` (module
+    docstring)."""
     from tfreid.backend import tf
 
-    return _strategy(resolve_strategy_name(name, len(tf.config.list_physical_devices("GPU"))))
+    resolved = resolve_strategy_name(name, len(tf.config.list_physical_devices("GPU")))
+    return resolved, _strategy(resolved)
 
 
 @functools.cache

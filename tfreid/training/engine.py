@@ -153,6 +153,7 @@ def train(config: RunConfig, verbose: int = 2) -> dict[str, Any]:
             data = load_reid_data(config, method.lonely, method.self_supervised)
             with placement.scope():
                 encoder, history, bests = _train_members(method, run, data, verbose)
+            encoder = placement.detach(encoder)
             return finish_run(method, encoder, data, run, export_dir, history, bests,
                               time.time() - started)
         except BaseException as error:

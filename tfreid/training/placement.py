@@ -34,9 +34,8 @@ class Placement:
     @classmethod
     def of(cls, config) -> "Placement":
         """Make the strategy of ``config.strategy`` and check that the batch splits evenly."""
-        strategy = make_strategy(config.strategy)
-        multiworker = type(strategy).__name__.startswith("MultiWorker")
-        worker = cluster_worker() if multiworker else Worker()
+        name, strategy = make_strategy(config.strategy)
+        worker = cluster_worker() if name == "multiworker" else Worker()
         placement = cls(strategy, config.precision, worker)
         placement.check(config)
         return placement
@@ -54,6 +53,19 @@ class Placement:
         if self.worker.count > 1 and not (config.run_name or config.logdir):
             raise ConfigError("a multi-worker run needs --run-name (or --logdir), the same on "
                               "every worker, so that all of them find the chief's run folder")
+
+    def detach(self, model: Any) -> Any:
+        """``model`` itself without a strategy, else a copy of it with the same weights outside
+        the strategy: saving, evaluating and exporting it then runs no collective operation
+        that the other workers, done with training, would never join."""
+        from tfreid.backend import keras, tf
+
+        if self.strategy is tf.distribute.get_strategy():
+            return model
+        with precision_policy(self.precision):
+            copy = keras.models.clone_model(model)
+        copy.set_weights(model.get_weights())
+        return copy
 
     @contextlib.contextmanager
     def scope(self) -> Iterator[None]:

@@ -20,14 +20,22 @@ without gradient or momentum):
   negatives the pool members below ``low`` (``band_masks``).
 
 The loss is the mean over the batch's rows of both terms (the code's sum / n).
+Under a ``tf.distribute`` strategy each replica embeds its share of the rows,
+compares them with every replica's rows (``cross_replica``) and scales its mean by
+1 / replicas; the memory takes the gathered rows, once per device.
 """
 
 import numpy as np
 
 from tfreid.backend import tf
+from tfreid.distribute.cross_replica import (
+    cross_replica_concat,
+    replica_rows,
+    replicas_in_sync,
+    update_in_sync,
+)
 from tfreid.losses.cosine_pairs import ThresholdedContrastiveLoss
 from tfreid.losses.distances import l2_normalize
-from tfreid.losses.metric_loss import Batch
 from tfreid.training.self_supervised.candidate_pool import (
     SCALES,
     band_masks,
@@ -133,13 +141,25 @@ class InstanceContrastModel(NeighbourBatchModel):
     def train_step(self, data):
         step = tf.reshape(data, [])
         indices, labels = self.batch_rows(step)
-        images = self.views(indices, step, 0)
+        start, count = replica_rows(int(indices.shape[0]))
+        indices, labels = indices[start:start + count], labels[start:start + count]
+        images = self.view_images(indices, step, tf.zeros_like(indices),
+                                  start + tf.range(count, dtype=tf.int64))
         with tf.GradientTape() as tape:
             z = l2_normalize(tf.cast(self.encoder(images, training=True), tf.float32))
-            loss = tf.reduce_mean(self.loss_fn.anchor_losses(Batch.of(labels, z))
-                                  + self.memory_losses(z, indices, step))
+            batch = self.loss_fn.batch_of(labels, z)
+            loss = tf.reduce_mean(self.loss_fn.anchor_losses(batch)
+                                  + self.memory_losses(z, indices, step)) / replicas_in_sync()
         weights = self.encoder.trainable_weights
         self.optimizer.apply_gradients(zip(tape.gradient(loss, weights), weights, strict=True))
-        self.memory.scatter_nd_update(indices[:, None], tf.stop_gradient(z))
-        self.written.scatter_nd_update(indices[:, None], tf.ones_like(indices, tf.bool))
-        return {"loss": loss}
+        self.remember(cross_replica_concat(indices)[0], tf.stop_gradient(batch.keys))
+        return {"loss": loss}  # a replica's share: Keras sums the replicas' logs
+
+    def remember(self, indices: tf.Tensor, z: tf.Tensor) -> None:
+        """Overwrite the memory rows of ``indices`` with ``z`` (on every device alike)."""
+        slots = indices[:, None]
+        memory = tf.tensor_scatter_nd_update(self.memory, slots, z)
+        written = tf.tensor_scatter_nd_update(self.written, slots,
+                                              tf.ones_like(indices, tf.bool))
+        update_in_sync([self.memory, self.written], [memory, written],
+                       lambda variable, value: variable.assign(value))

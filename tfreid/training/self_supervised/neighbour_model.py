@@ -6,20 +6,27 @@ learns, so the table of neighbours is refreshed at set epochs. The model holds
 the training images (random access), the table as a variable (checkpointed
 with the model, so a resumed run has the table it had) and draws each step's
 anchors from (seed, step): the same batches with or without a resume, and no
-label anywhere. The dataset ``fit`` reads only counts steps.
+label anywhere. The dataset ``fit`` reads only counts steps: each element
+holds the step number once per replica, so that under a ``tf.distribute``
+strategy every replica gets it, builds the same global batch of indices and
+embeds its own contiguous share of the rows (``replica_rows``); the losses then
+see every replica's rows (``cross_replica_concat``).
 """
 
 import numpy as np
 
 from tfreid.backend import keras, tf
 from tfreid.data.augment import augmentation
+from tfreid.distribute.cross_replica import replica_rows
 
 
 def step_stream(start_step: int) -> tf.data.Dataset:
     """The endless stream of global step numbers ``fit`` feeds these models, from
-    ``start_step`` on (shape (1,), int64)."""
+    ``start_step`` on (shape (replicas,), int64: one per replica of the current
+    strategy)."""
+    replicas = tf.distribute.get_strategy().num_replicas_in_sync
     steps = tf.data.Dataset.range(start_step, np.iinfo(np.int64).max)
-    return steps.map(lambda step: tf.reshape(step, [1]))
+    return steps.map(lambda step: tf.fill([replicas], step))
 
 
 class NeighbourBatchModel(keras.Model):
@@ -49,15 +56,31 @@ class NeighbourBatchModel(keras.Model):
     def views(self, indices: tf.Tensor, step: tf.Tensor, view: int) -> tf.Tensor:
         """Augmented copies of the images ``indices``, seeded by (seed, step, view, row)."""
         rows = tf.range(tf.size(indices, out_type=tf.int64), dtype=tf.int64)
-        base = tf.stack([tf.constant(self.seed, tf.int64) + 7919 * (view + 1),
-                         tf.reshape(step, [])])
+        return self.view_images(indices, step, tf.fill(tf.shape(rows), tf.constant(
+            view, tf.int64)), rows)
 
-        def one(row_and_index):
-            row, index = row_and_index
+    def view_images(self, indices: tf.Tensor, step: tf.Tensor, views: tf.Tensor,
+                    rows: tf.Tensor) -> tf.Tensor:
+        """Image ``indices[i]`` augmented as row ``rows[i]`` of view ``views[i]`` of the step
+        (seeded by (seed, step, view, row), wherever the row is embedded)."""
+
+        def one(view_row_index):
+            view, row, index = view_row_index
+            base = tf.stack([tf.constant(self.seed, tf.int64) + 7919 * (view + 1),
+                             tf.reshape(step, [])])
             seed = tf.random.experimental.stateless_fold_in(base, row)
             return self.transform(tf.gather(self.images, index), seed)
 
-        return tf.map_fn(one, (rows, indices), fn_output_signature=self.images.dtype)
+        return tf.map_fn(one, (views, rows, indices), fn_output_signature=self.images.dtype)
+
+    def replica_views(self, indices: tf.Tensor, step: tf.Tensor, views: int) -> tf.Tensor:
+        """This replica's share of the rows [view 0 of ``indices``; view 1; ...] (all of them
+        outside a strategy)."""
+        per_view = int(indices.shape[0])
+        start, count = replica_rows(views * per_view)
+        rows = start + tf.range(count, dtype=tf.int64)
+        return self.view_images(tf.gather(indices, rows % per_view), step, rows // per_view,
+                                rows % per_view)
 
     def embed_all(self, model: keras.Model, batch_size: int = 256) -> np.ndarray:
         """``model``'s outputs for every training image, in inference mode."""

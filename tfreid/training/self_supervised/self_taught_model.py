@@ -13,11 +13,22 @@ Algorithm 2), as a ``keras.Model`` with its own ``train_step``.
   theta_t <- m theta_t + (1 - m) theta_s with the student's weights before this
   step's update (the code's order: after backward, before the optimiser step),
   then the optimiser step.
+
+Under a ``tf.distribute`` strategy each replica embeds its share of the rows;
+the teacher's and the student's embeddings of all rows are gathered, every
+replica computes the whole loss and scales it by 1 / replicas, so the summed
+gradients are one device's; the teacher's update runs once per device from the
+cross-replica context.
 """
 
 import numpy as np
 
 from tfreid.backend import keras, tf
+from tfreid.distribute.cross_replica import (
+    cross_replica_concat,
+    replicas_in_sync,
+    update_in_sync,
+)
 from tfreid.losses.self_taught import contextual_similarity, self_taught_loss
 from tfreid.training.self_supervised.neighbour_model import NeighbourBatchModel
 from tfreid.training.self_supervised.neighbours import nearest_neighbours
@@ -54,22 +65,29 @@ class SelfTaughtModel(NeighbourBatchModel):
 
     def ema_update(self) -> None:
         """theta_t <- m theta_t + (1 - m) theta_s over all weights (BN statistics too)."""
-        for teacher, student in zip(self.teacher.weights, self.student_g.weights, strict=True):
-            teacher.assign(self.momentum * teacher + (1.0 - self.momentum) * student)
+        momentum = self.momentum
+
+        def blend(teacher, student):
+            return teacher.assign(momentum * teacher + (1.0 - momentum) * student)
+
+        update_in_sync(self.teacher.weights, self.student_g.weights, blend)
 
     def train_step(self, data):
         step = tf.reshape(data, [])
         indices = tf.reshape(tf.gather(self.table, self.anchors(step, self.queries)), [-1])
-        images = tf.concat([self.views(indices, step, 0), self.views(indices, step, 1)], 0)
+        images = self.replica_views(indices, step, views=2)
         rows = tf.concat([indices, indices], 0)
         same_image = tf.equal(rows[:, None], rows[None, :])
-        similarity = contextual_similarity(self.teacher(images, training=False), same_image,
-                                           2 * self.num_neighbours, self.sigma)
+        teacher, _ = cross_replica_concat(self.teacher(images, training=False))
+        similarity = contextual_similarity(teacher, same_image, 2 * self.num_neighbours,
+                                           self.sigma)
         variables = self.student.trainable_weights
         with tf.GradientTape() as tape:
             f, g = self.student(images, training=True)
+            (f, _), (g, _) = cross_replica_concat(f), cross_replica_concat(g)
             loss = self_taught_loss(similarity, f, g, self.delta)
-        gradients = tape.gradient(loss, variables)
+            scaled = loss / replicas_in_sync()
+        gradients = tape.gradient(scaled, variables)
         self.ema_update()
         self.optimizer.apply_gradients(zip(gradients, variables, strict=True))
-        return {"loss": loss}
+        return {"loss": scaled}  # a replica's share: Keras sums the replicas' logs
