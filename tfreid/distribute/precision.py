@@ -28,3 +28,16 @@ def precision_policy(name: str) -> Iterator[None]:
         yield
     finally:
         keras.mixed_precision.set_global_policy(previous)
+
+
+def loss_gradients(optimizer, tape, loss, variables: list) -> list:
+    """Gradients of ``loss`` for a custom ``train_step``: under ``mixed_float16`` (where
+    ``compile`` wraps the optimiser in a ``LossScaleOptimizer``) computed at the
+    optimiser's loss scale, so small float16 gradients do not vanish, then unscaled."""
+    if hasattr(optimizer, "get_unscaled_gradients"):
+        from tfreid.backend import tf
+
+        scale = tf.cast(optimizer.loss_scale, loss.dtype)
+        return optimizer.get_unscaled_gradients(
+            tape.gradient(loss, variables, output_gradients=scale))
+    return tape.gradient(loss, variables)

@@ -26,11 +26,12 @@ from tfreid.losses.distances import LpDistance, l2_normalize
 
 
 def top_k_mask(values: tf.Tensor, k: int) -> tf.Tensor:
-    """(n, n) mask of the k largest entries of each row (ties: the lower index first)."""
+    """(n, n) float 0 / 1 mask of the k largest entries of each row (ties: the lower index
+    first). Float, never bool: Grappler moves a transpose of a cast bool mask before the
+    cast, and oneDNN then logs an error line for the bool transpose."""
     k = tf.minimum(k, tf.shape(values)[1])
     top = tf.math.top_k(values, k=k, sorted=True).indices
-    return tf.reduce_any(tf.one_hot(top, tf.shape(values)[1], on_value=True,
-                                    off_value=False), axis=1)
+    return tf.reduce_max(tf.one_hot(top, tf.shape(values)[1]), axis=1)
 
 
 def contextual_similarity(teacher: tf.Tensor, same_image: tf.Tensor, k: int,
@@ -39,12 +40,12 @@ def contextual_similarity(teacher: tf.Tensor, same_image: tf.Tensor, k: int,
     t = tf.stop_gradient(l2_normalize(tf.cast(teacher, tf.float32)))
     pairwise = tf.exp(-LpDistance(power=2).matrix(t, t) / sigma)
     ranking = tf.where(same_image, 1.0, pairwise)
-    neighbours = tf.cast(top_k_mask(ranking, k), tf.float32)  # float: oneDNN transposes no bool
+    neighbours = top_k_mask(ranking, k)
     reciprocal = neighbours * tf.transpose(neighbours)
     overlap = tf.matmul(reciprocal, reciprocal, transpose_b=True)
     weighted = reciprocal * overlap / tf.maximum(tf.reduce_sum(reciprocal, 1, keepdims=True),
                                                  1.0)
-    half = tf.cast(top_k_mask(ranking, max(1, round(k / 2))), tf.float32)
+    half = top_k_mask(ranking, max(1, round(k / 2)))
     expanded = tf.matmul(half, weighted) / tf.reduce_sum(half, 1, keepdims=True)
     context = (expanded + tf.transpose(expanded)) / 2.0
     return (pairwise + context) / 2.0

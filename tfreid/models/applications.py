@@ -36,7 +36,7 @@ def _encoder(base_builder, preprocess, input_shape, embedding_dim: int, weights:
     base = base_builder(include_top=False, weights=_weights(weights), input_shape=input_shape,
                         pooling="avg", **base_options)
     features = base(preprocess(inputs) if preprocess else inputs)
-    outputs = keras.layers.Dense(embedding_dim, name="embedding")(features)
+    outputs = keras.layers.Dense(embedding_dim, name="embedding", dtype="float32")(features)
     return keras.Model(inputs, outputs, name=name)
 
 

@@ -10,5 +10,7 @@ def build_encoder(
 ) -> keras.Model:
     """An encoder ``backbone`` for (H, W, 3) uint8-range images giving ``embedding_dim``
     features. ``options`` go to the builder (``name``; ``activation``, ``width``,
-    ``downscale`` for table1; ``weights`` for the Keras applications)."""
+    ``downscale`` for table1; ``weights`` for the Keras applications). Under a
+    mixed-precision policy the layers compute in 16 bits and the last one, the
+    embedding, in float32."""
     return BACKBONES.get(backbone)((*image_size, 3), embedding_dim=embedding_dim, **options)

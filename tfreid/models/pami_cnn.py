@@ -46,5 +46,5 @@ def pami_cnn(input_shape: tuple[int, int, int], embedding_dim: int = 32,
         x = keras.layers.LeakyReLU(0.2, name=f"conv{index + 1}_leaky_relu")(x)
     x = _conv(x, embedding_dim // cells, "conv_out")
     x = keras.layers.Activation("sigmoid", name="sigmoid")(x)
-    outputs = keras.layers.Flatten(name="embedding")(x)
+    outputs = keras.layers.Flatten(name="embedding", dtype="float32")(x)
     return keras.Model(inputs, outputs, name=name)

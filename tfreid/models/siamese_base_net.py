@@ -26,5 +26,5 @@ def siamese_base_net(
         x = keras.layers.Dropout(dropout, name=f"block{block}_dropout")(x)
     x = keras.layers.Flatten(name="flatten")(x)
     x = keras.layers.Dropout(dropout, name="dense_dropout")(x)
-    outputs = keras.layers.Dense(embedding_dim, name="embedding")(x)
+    outputs = keras.layers.Dense(embedding_dim, name="embedding", dtype="float32")(x)
     return keras.Model(inputs, outputs, name=name)

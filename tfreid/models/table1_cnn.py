@@ -35,5 +35,5 @@ def table1_cnn(
     x = keras.layers.Flatten(name="flatten")(x)
     for layer in range(3):
         x = keras.layers.Dense(units, activation=activation, name=f"dense{layer + 1}")(x)
-    outputs = keras.layers.Dense(embedding_dim, name="embedding")(x)
+    outputs = keras.layers.Dense(embedding_dim, name="embedding", dtype="float32")(x)
     return keras.Model(inputs, outputs, name=name)

@@ -5,7 +5,12 @@ from tfreid.backend import keras, serializable, tf
 
 @serializable
 class StackEmbeddings(keras.layers.Layer):
-    """Stack three (B, D) embeddings into (B, 3, D), the input of ``TripletLoss``."""
+    """Stack three (B, D) embeddings into (B, 3, D), the input of ``TripletLoss``; in
+    float32, whatever the mixed-precision policy."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("dtype", "float32")
+        super().__init__(**kwargs)
 
     def call(self, anchor: tf.Tensor, positive: tf.Tensor, negative: tf.Tensor) -> tf.Tensor:
         return tf.stack([anchor, positive, negative], axis=1)

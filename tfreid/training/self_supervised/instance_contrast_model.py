@@ -34,6 +34,7 @@ from tfreid.distribute.cross_replica import (
     replicas_in_sync,
     update_in_sync,
 )
+from tfreid.distribute.precision import loss_gradients
 from tfreid.losses.cosine_pairs import ThresholdedContrastiveLoss
 from tfreid.losses.distances import l2_normalize
 from tfreid.training.self_supervised.candidate_pool import (
@@ -151,7 +152,8 @@ class InstanceContrastModel(NeighbourBatchModel):
             loss = tf.reduce_mean(self.loss_fn.anchor_losses(batch)
                                   + self.memory_losses(z, indices, step)) / replicas_in_sync()
         weights = self.encoder.trainable_weights
-        self.optimizer.apply_gradients(zip(tape.gradient(loss, weights), weights, strict=True))
+        gradients = loss_gradients(self.optimizer, tape, loss, weights)
+        self.optimizer.apply_gradients(zip(gradients, weights, strict=True))
         self.remember(cross_replica_concat(indices)[0], tf.stop_gradient(batch.keys))
         return {"loss": loss}  # a replica's share: Keras sums the replicas' logs
 

@@ -29,6 +29,7 @@ from tfreid.distribute.cross_replica import (
     replicas_in_sync,
     update_in_sync,
 )
+from tfreid.distribute.precision import loss_gradients
 from tfreid.losses.self_taught import contextual_similarity, self_taught_loss
 from tfreid.training.self_supervised.neighbour_model import NeighbourBatchModel
 from tfreid.training.self_supervised.neighbours import nearest_neighbours
@@ -87,7 +88,7 @@ class SelfTaughtModel(NeighbourBatchModel):
             (f, _), (g, _) = cross_replica_concat(f), cross_replica_concat(g)
             loss = self_taught_loss(similarity, f, g, self.delta)
             scaled = loss / replicas_in_sync()
-        gradients = tape.gradient(scaled, variables)
+        gradients = loss_gradients(self.optimizer, tape, scaled, variables)
         self.ema_update()
         self.optimizer.apply_gradients(zip(gradients, variables, strict=True))
         return {"loss": scaled}  # a replica's share: Keras sums the replicas' logs

@@ -1,0 +1,67 @@
+"""Every method trains under the mixed-precision policies (bfloat16 runs on CPU)."""
+
+import math
+
+import numpy as np
+import pytest
+
+from tfreid.backend import keras, tf
+from tfreid.distribute.precision import loss_gradients, precision_policy
+from tfreid.training.config import RunConfig
+from tfreid.training.engine import train
+from tfreid.training.saved_run import load_encoder
+
+SMALL = {"epochs": 2, "batch_size": 16, "image_size": 40, "embedding_dim": 8, "xla": False,
+         "save_export": False}
+METHODS = {
+    "siamese": {"steps_per_epoch": 3},
+    "triplet": {"num_triplets": 64},
+    "batch": {"loss": "multi_similarity", "steps_per_epoch": 3, "validation_steps": 1},
+    "augmented": {"steps_per_epoch": 3},
+    "spreading": {"steps_per_epoch": 3},
+    "stml": {"steps_per_epoch": 2, "wide_dim": 16},
+    "insclr": {"steps_per_epoch": 2, "anchors": 4, "pool_size": 20, "exclusion": 5,
+               "cycles": 2},
+}
+
+
+@pytest.mark.parametrize("method", list(METHODS))
+def test_every_method_trains_in_bfloat16_and_embeds_in_float32(method, learnable_dataset,
+                                                              tmp_path):
+    results = train(RunConfig.for_method(method, **SMALL, **METHODS[method],
+                                         precision="mixed_bfloat16",
+                                         dataset=str(learnable_dataset),
+                                         logdir=str(tmp_path / "run")), verbose=0)
+    assert all(math.isfinite(v) for v in results["history"]["loss"])
+    assert math.isfinite(results["test"]["mAP"])
+    encoder = load_encoder(tmp_path / "run")
+    computed = {layer.dtype_policy.compute_dtype for layer in encoder.layers
+                if layer.trainable_weights}
+    assert "bfloat16" in computed
+    assert encoder.output.dtype == tf.float32  # the embedding leaves in float32
+    assert keras.mixed_precision.global_policy().name == "float32"  # the policy is restored
+
+
+def test_bfloat16_training_learns(learnable_dataset, tmp_path):
+    settings = {**SMALL, "epochs": 4, "loss": "multi_similarity", "steps_per_epoch": 10,
+                "validation_steps": 1, "dataset": str(learnable_dataset)}
+    results = train(RunConfig.for_method("batch", **settings, precision="mixed_bfloat16",
+                                         logdir=str(tmp_path / "bf16")), verbose=0)
+    assert results["test"]["mAP"] > 2 * results["chance"]["mAP"]
+
+
+def test_custom_steps_take_float16_gradients_at_the_loss_scale():
+    with precision_policy("mixed_float16"):
+        model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+        model.compile(keras.optimizers.SGD(0.1), loss="mse")
+    optimizer = model.optimizer
+    assert isinstance(optimizer, keras.mixed_precision.LossScaleOptimizer)
+    x = np.array([[1e-3, 2e-3, 3e-3]], np.float32)
+    with tf.GradientTape(persistent=True) as tape:
+        loss = tf.reduce_sum(tf.cast(model(x), tf.float32)) * 1e-4
+    # d loss / d kernel[i, j] = 1e-4 x_i: around 1e-7, float16's subnormal range
+    exact = 1e-4 * np.repeat(x.T, 2, axis=1)
+    kernel = loss_gradients(optimizer, tape, loss, model.trainable_weights)[0]
+    unscaled = tape.gradient(loss, model.trainable_weights)[0]
+    np.testing.assert_allclose(kernel.numpy(), exact, rtol=2e-3)
+    assert np.abs(unscaled.numpy() / exact - 1).max() > 0.1  # what scaling saves
