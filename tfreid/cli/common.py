@@ -11,6 +11,7 @@ from dataclasses import MISSING, fields
 from typing import Any
 
 from tfreid.cli.errors import run_cli
+from tfreid.data.input_mode import INPUTS
 from tfreid.distribute.precision import PRECISIONS
 from tfreid.distribute.strategies import STRATEGY_CHOICES
 from tfreid.limits import MAX_WIDTH
@@ -35,6 +36,10 @@ def add_run_arguments(parser: argparse.ArgumentParser, defaults: RunConfig) -> N
     add = parser.add_argument
     add("--dataset", help="tfreid TFRecord dataset directory (default: the embedded "
                           "surface set, generated into tfrecords/surfaces on first use)")
+    add("--input", choices=INPUTS, default=defaults.input,
+        help="memory: decode the dataset into memory once; stream: read each batch's images "
+             "from the TFRecord shards; auto: stream when the images would take over a "
+             "quarter of the free memory")
     add("--backbone", default=defaults.backbone, choices=BACKBONES.names(),
         help="encoder: table1 (paper 000), siamese_base (004), pami (002) or a Keras "
              "application")

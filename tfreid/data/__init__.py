@@ -15,6 +15,8 @@ _EXPORTS = {
     "pk_dataset": "tfreid.data.triplets", "random_triplets": "tfreid.data.triplets",
     "triplet_dataset": "tfreid.data.triplets", "anchor_positive_dataset": "tfreid.data.views",
     "augmentation": "tfreid.data.augment", "AUGMENTATIONS": "tfreid.data.names",
+    "RecordImages": "tfreid.data.record_images", "stream_split": "tfreid.data.record_images",
+    "with_images": "tfreid.data.record_images", "choose_input": "tfreid.data.input_mode",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from tfreid.backend import tf
+from tfreid.data.record_images import with_images
 from tfreid.errors import DataError
 
 
@@ -80,13 +81,15 @@ def pair_dataset(
         raise DataError(f"pair batch size must be even and >= 2, got {batch_size}")
     check_pairable(identities)
     tables = index_tables(np.asarray(identities))
-    pixels = tf.constant(images)
 
-    def to_batch(element: tf.Tensor):
+    def to_indices(element: tf.Tensor):
         a, b, label = _sample_indices(tables, element, seed)
-        inputs = {"image_a": tf.gather(pixels, a), "image_b": tf.gather(pixels, b)}
+        return tf.stack([a, b], axis=1), label
+
+    def assemble(pixels: tf.Tensor, index: tf.Tensor, label: tf.Tensor):
+        inputs = {"image_a": pixels[:, 0], "image_b": pixels[:, 1]}
         return inputs, {target: label for target in targets}
 
     stream = tf.data.Dataset.range(start_step * batch_size, np.iinfo(np.int64).max)
-    stream = stream.batch(batch_size)
-    return stream.map(to_batch, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+    stream = stream.batch(batch_size).map(to_indices, num_parallel_calls=tf.data.AUTOTUNE)
+    return with_images(stream, images, assemble).prefetch(tf.data.AUTOTUNE)

@@ -3,6 +3,7 @@
 import numpy as np
 
 from tfreid.data.reader import SplitArrays
+from tfreid.data.record_images import RecordImages
 from tfreid.errors import DataError
 
 
@@ -43,9 +44,12 @@ def query_gallery_split(data: SplitArrays, seed: int) -> tuple[SplitArrays, Spli
 
 
 def concatenate(parts: list[SplitArrays]) -> SplitArrays:
-    """One SplitArrays holding all entries of ``parts`` in order."""
-    return SplitArrays(*(np.concatenate([getattr(p, field) for p in parts])
-                         for field in ("images", "identities", "cameras", "filenames")))
+    """One SplitArrays holding all entries of ``parts`` in order (in memory or streamed)."""
+    images = [p.images for p in parts]
+    joined = RecordImages.concatenate(images) if isinstance(images[0], RecordImages) \
+        else np.concatenate(images)
+    return SplitArrays(joined, *(np.concatenate([getattr(p, field) for p in parts])
+                                 for field in ("identities", "cameras", "filenames")))
 
 
 def identity_folds(

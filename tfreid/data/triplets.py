@@ -14,6 +14,7 @@ import numpy as np
 
 from tfreid.backend import tf
 from tfreid.data.pairs import check_pairable, index_tables
+from tfreid.data.record_images import with_images
 from tfreid.errors import DataError
 
 
@@ -43,7 +44,7 @@ def triplet_dataset(images: np.ndarray, triplets: np.ndarray, batch_size: int, s
     ``shuffle``, so epoch e is the same whether or not a run was resumed; the
     stream starts at epoch ``start_epoch``.
     """
-    pixels, table = tf.constant(images), tf.constant(triplets)
+    table = tf.constant(triplets)
     count = len(triplets)
 
     def epoch_batches(epoch: tf.Tensor) -> tf.data.Dataset:
@@ -54,14 +55,14 @@ def triplet_dataset(images: np.ndarray, triplets: np.ndarray, batch_size: int, s
             order = tf.argsort(keys)
         return tf.data.Dataset.from_tensor_slices(tf.gather(table, order)).batch(batch_size)
 
-    def gather(batch: tf.Tensor):
-        inputs = {name: tf.gather(pixels, batch[:, column])
+    def assemble(pixels: tf.Tensor, batch: tf.Tensor, extras):
+        inputs = {name: pixels[:, column]
                   for column, name in enumerate(("anchor", "positive", "negative"))}
         return inputs, tf.zeros([tf.shape(batch)[0]])
 
     epochs = tf.data.Dataset.range(start_epoch, np.iinfo(np.int64).max)
-    return epochs.flat_map(epoch_batches).map(gather, num_parallel_calls=tf.data.AUTOTUNE) \
-        .prefetch(tf.data.AUTOTUNE)
+    batches = epochs.flat_map(epoch_batches).map(lambda batch: (batch, ()))
+    return with_images(batches, images, assemble).prefetch(tf.data.AUTOTUNE)
 
 
 def pk_dataset(images: np.ndarray, identities: np.ndarray, p: int, k: int,
@@ -74,7 +75,7 @@ def pk_dataset(images: np.ndarray, identities: np.ndarray, p: int, k: int,
                         f"got P={p}, K={k}")
     tables = index_tables(np.asarray(identities))
     max_count = int(np.bincount(np.unique(identities, return_inverse=True)[1]).max())
-    pixels, labels = tf.constant(images), tf.constant(identities)
+    labels = tf.constant(identities)
 
     def to_batch(step: tf.Tensor):
         seed_pair = tf.stack([tf.constant(seed, tf.int64), step])
@@ -86,8 +87,9 @@ def pk_dataset(images: np.ndarray, identities: np.ndarray, p: int, k: int,
         slots = tf.range(k, dtype=tf.int64)[None, :] % counts[:, None]
         offsets = tf.gather(tf.cast(tf.argsort(keys, axis=1), tf.int64), slots, batch_dims=1)
         index = tf.gather(tables["order"], tf.gather(tables["starts"], classes)[:, None] + offsets)
-        index = tf.reshape(index, [-1])
-        return tf.gather(pixels, index), tf.gather(labels, index)
+        return tf.reshape(index, [-1]), ()
 
     steps = tf.data.Dataset.range(start_step, np.iinfo(np.int64).max)
-    return steps.map(to_batch, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+    batches = steps.map(to_batch, num_parallel_calls=tf.data.AUTOTUNE)
+    return with_images(batches, images, lambda pixels, index, extras: (
+        pixels, tf.gather(labels, index))).prefetch(tf.data.AUTOTUNE)

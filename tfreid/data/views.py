@@ -11,6 +11,7 @@ import numpy as np
 
 from tfreid.backend import tf
 from tfreid.data.augment import augmentation
+from tfreid.data.record_images import with_images
 from tfreid.errors import DataError
 
 AUTOTUNE = tf.data.AUTOTUNE
@@ -33,16 +34,15 @@ def anchor_positive_dataset(
     if count < batch_size:
         raise DataError(f"{count} images cannot fill a batch of {batch_size}")
     transform = augmentation(augment)
-    pixels, classes = tf.constant(images), tf.constant(labels.astype(np.int64))
+    classes = tf.constant(labels.astype(np.int64))
 
     def epoch_order(epoch: tf.Tensor) -> tf.data.Dataset:
         keys = tf.random.stateless_uniform([count], tf.stack([tf.constant(seed, tf.int64),
                                                               epoch]))
         positions = epoch * count + tf.range(count, dtype=tf.int64)
-        return tf.data.Dataset.from_tensor_slices((positions, tf.argsort(keys)))
+        return tf.data.Dataset.from_tensor_slices((tf.argsort(keys), positions))
 
-    def views(position: tf.Tensor, index: tf.Tensor):
-        image = tf.gather(pixels, index)
+    def views(image: tf.Tensor, position: tf.Tensor, index: tf.Tensor):
         seeds = tf.random.experimental.stateless_split(
             tf.stack([tf.constant(seed, tf.int64), position]), 2)
         anchor = transform(image, seeds[0]) if augment_anchor else image
@@ -55,5 +55,7 @@ def anchor_positive_dataset(
     first = start_step * batch_size
     dataset = tf.data.Dataset.range(first // count, np.iinfo(np.int64).max)
     dataset = dataset.flat_map(epoch_order).skip(first % count)
-    dataset = dataset.map(views, num_parallel_calls=AUTOTUNE, deterministic=True)
+    dataset = with_images(dataset.batch(batch_size, drop_remainder=True), images,
+                          lambda pixels, index, positions: (pixels, positions, index))
+    dataset = dataset.unbatch().map(views, num_parallel_calls=AUTOTUNE, deterministic=True)
     return dataset.batch(batch_size, drop_remainder=True).map(stack).prefetch(AUTOTUNE)

@@ -14,6 +14,7 @@ import numpy as np
 
 from tfreid.backend import check_tf_keras, keras, tf
 from tfreid.data.reader import SplitArrays
+from tfreid.data.record_images import RecordImages
 from tfreid.errors import DataError, TrainingError
 from tfreid.metrics import (
     clustering_nmi,
@@ -75,15 +76,16 @@ def as_split(data: Any) -> EvaluationSplit:
                     "identities[, cameras]) arrays or a tf.data.Dataset of dicts")
 
 
-def embed(encoder: keras.Model, images: np.ndarray, batch_size: int = 256) -> np.ndarray:
-    """Embeddings (N, D) of uint8 images (N, H, W, 3), in inference mode; (0, D) for none."""
+def embed(encoder: keras.Model, images: Any, batch_size: int = 256) -> np.ndarray:
+    """Embeddings (N, D) of uint8 images (N, H, W, 3) or of ``RecordImages`` read from
+    their shards, in inference mode; (0, D) for none."""
     check_tf_keras(encoder, "the encoder")
     if len(images) == 0:
         return np.zeros((0, int(encoder.output_shape[-1])), np.float32)
-    embeddings = np.concatenate([
-        np.asarray(encoder(images[start:start + batch_size], training=False), np.float32)
-        for start in range(0, len(images), batch_size)
-    ])
+    batches = images.batches(batch_size) if isinstance(images, RecordImages) else (
+        images[start:start + batch_size] for start in range(0, len(images), batch_size))
+    embeddings = np.concatenate([np.asarray(encoder(batch, training=False), np.float32)
+                                 for batch in batches])
     if not np.isfinite(embeddings).all():
         raise TrainingError("the encoder gives non-finite embeddings (diverged training?)")
     return embeddings

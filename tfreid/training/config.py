@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from tfreid.catalog import BACKBONES, METHODS
+from tfreid.data.input_mode import INPUTS
 from tfreid.distribute.precision import PRECISIONS
 from tfreid.distribute.strategies import STRATEGY_CHOICES
 from tfreid.errors import ConfigError
@@ -32,7 +33,8 @@ class RunConfig:
     and tests on identity-disjoint fold ``fold`` instead of the dataset's own
     query/gallery. ``members`` > 1 trains an ensemble of independent submodels
     of ``member_dim`` dims each (default embedding_dim // members), one after
-    another or ``side_by_side`` in one step. ``strategy`` is a
+    another or ``side_by_side`` in one step. ``input`` holds the dataset in memory or
+    streams it from its shards (``tfreid.data.input_mode``). ``strategy`` is a
     ``tfreid.distribute`` strategy name, ``precision`` a mixed-precision policy;
     ``cross_replica`` gathers every replica's embeddings for the batch losses,
     ``sync_batch_norm`` makes batch normalisation use the global batch.
@@ -66,6 +68,7 @@ class RunConfig:
     member_dim: int | None = None
     side_by_side: bool = False
     initial_weights: str | None = None
+    input: str = "auto"
     strategy: str = "auto"
     precision: str = "float32"
     cross_replica: bool = True
@@ -131,6 +134,8 @@ class RunConfig:
         if self.backbone not in BACKBONES:
             raise ConfigError(f"unknown backbone {self.backbone!r}; choose from "
                               f"{', '.join(BACKBONES)}")
+        if self.input not in INPUTS:
+            raise ConfigError(f"unknown input {self.input!r}; choose from {', '.join(INPUTS)}")
         if self.strategy not in STRATEGY_CHOICES:
             raise ConfigError(f"unknown strategy {self.strategy!r}; choose from "
                               f"{', '.join(STRATEGY_CHOICES)}")

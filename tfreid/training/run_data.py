@@ -6,9 +6,11 @@ from pathlib import Path
 import numpy as np
 
 from tfreid.data.default import ensure_default_dataset
+from tfreid.data.input_mode import choose_input
 from tfreid.data.manifest import read_manifest
 from tfreid.data.pairs import check_pairable
 from tfreid.data.reader import SplitArrays, load_split
+from tfreid.data.record_images import stream_split
 from tfreid.data.revisited import revisited_masks
 from tfreid.data.splits import (
     concatenate,
@@ -16,6 +18,7 @@ from tfreid.data.splits import (
     identity_folds,
     query_gallery_split,
 )
+from tfreid.errors import ConfigError
 
 
 def drop_lonely_identities(data: SplitArrays, split: str) -> SplitArrays:
@@ -28,6 +31,18 @@ def drop_lonely_identities(data: SplitArrays, split: str) -> SplitArrays:
     return data.subset(~np.isin(data.identities, lonely))
 
 
+def _split_reader(config, dataset_dir: Path, self_supervised: bool):
+    """``load_split`` or ``stream_split``, as ``config.input`` and the data's size say."""
+    if self_supervised:
+        if config.input == "stream":
+            raise ConfigError(f"method {config.method!r} keeps its training images in memory "
+                              "(it embeds them all for its neighbour batches); --input stream "
+                              "is for the supervised methods")
+        return load_split
+    mode = choose_input(config.input, dataset_dir, config.image_shape())
+    return stream_split if mode == "stream" else load_split
+
+
 def load_reid_data(config, lonely: str = "error",
                    self_supervised: bool = False) -> dict[str, SplitArrays]:
     """train, validation, val_query, val_gallery, query and gallery splits of ``config``,
@@ -37,8 +52,9 @@ def load_reid_data(config, lonely: str = "error",
     Training identities with one image are an error (``lonely="error"``: a
     pair needs two) or dropped with a warning (``"skip"``). A
     ``validation_fraction`` of the training identities is held out for
-    validation and early stopping. With ``config.folds`` > 1 all splits are
-    pooled and fold ``config.fold`` of the identities is the test set (one
+    validation and early stopping. ``config.input`` holds the images in memory or
+    streams them from the shards (``tfreid.data.input_mode``). With ``config.folds``
+    > 1 all splits are pooled and fold ``config.fold`` of the identities is the test set (one
     query per identity, the rest gallery). ``self_supervised`` training uses
     every training image, labels unseen: no identity is held out for
     validation, and the default dataset is the wide-view surface set.
@@ -46,8 +62,9 @@ def load_reid_data(config, lonely: str = "error",
     dataset_dir = Path(config.dataset) if config.dataset else ensure_default_dataset(
         wide=self_supervised)
     size = config.image_shape()
-    test = {split: load_split(dataset_dir, split, size) for split in ("query", "gallery")}
-    train_all = load_split(dataset_dir, "train", size)
+    read = _split_reader(config, dataset_dir, self_supervised)
+    test = {split: read(dataset_dir, split, size) for split in ("query", "gallery")}
+    train_all = read(dataset_dir, "train", size)
     if config.folds > 1:
         pooled = concatenate([train_all, test["query"], test["gallery"]])
         train_all, held_out = identity_folds(pooled, config.folds, config.fold, config.seed)

@@ -38,7 +38,8 @@ RUN_FILE = "run.json"
 LOCK_FILE = ".lock"
 ENCODER_NAME = "encoder.keras"
 RESULTS_NAME = "results.json"
-NOT_SETTINGS = ("run_name", "logdir", "export", "save_export", "overwrite", "strategy")
+NOT_SETTINGS = ("run_name", "logdir", "export", "save_export", "overwrite", "strategy",
+                "input")
 
 
 def check_run_name(name: str) -> str:
