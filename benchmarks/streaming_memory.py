@@ -1,8 +1,9 @@
 """Streamed against in-memory input: peak memory as the dataset grows, speed, and a dataset
 larger than the memory a training process is given.
 
-    python benchmarks/streaming_memory.py [--identities 150,450,1800] [--image-size 256]
-                                          [--steps 8] [--limit-mb 1536] [--data DIR]
+    python benchmarks/streaming_memory.py [--identities 300,1200,5400] [--image-size 128]
+                                          [--steps 8] [--limit-mb 1280] [--limit-set 5400x128]
+                                          [--data DIR]
 
 1. Generates surface sets of growing numbers of identities (6 views each, JPEG at
    ``--image-size``; written once into ``--data``, default a temporary folder).
@@ -12,10 +13,11 @@ larger than the memory a training process is given.
    size), the same number of batches of its input pipeline alone, and ``fit`` of
    the model alone on one fixed batch; prints the peak resident memory of the
    process and images/s of each.
-3. ``--limit-mb``: runs ``scripts/train_triplet.py`` on the largest set inside a
-   cgroup whose memory limit is below the set's decoded size, once with
-   ``--input memory`` (killed by the limit) and once with ``--input auto`` (which
-   streams, trains and evaluates). Needs root and a writable cgroup hierarchy.
+3. ``--limit-mb``: runs ``scripts/train_triplet.py`` on a set (``--limit-set``: 5,400
+   identities at 128 px, 1.5 GiB of decoded images, the largest of step 1) inside a
+   cgroup whose memory limit is below that, once with ``--input memory`` (killed by
+   the limit) and once with ``--input auto`` (which streams, trains and evaluates).
+   Needs root and a writable cgroup hierarchy.
 """
 
 import argparse
@@ -81,7 +83,7 @@ def measure(dataset: Path, mode: str, steps: int) -> dict:
     figures = {
         "pipeline": _images_per_second(lambda n: [next(batches) for _ in range(n)], steps),
         "model_alone": _images_per_second(lambda n: plan.model.fit(
-            keras_repeat(fixed), steps_per_epoch=n, verbose=0), steps),
+            steady_stream(keras_repeat(fixed)), steps_per_epoch=n, verbose=0), steps),
         "training": _images_per_second(lambda n: plan.model.fit(
             stream, steps_per_epoch=n, verbose=0), steps),
     }
@@ -104,7 +106,8 @@ def run_child(*args: str) -> dict:
 
 
 def limited_runs(dataset: Path, limit_mb: int, folder: Path) -> None:
-    """scripts/train_triplet.py on ``dataset`` in a cgroup limited to ``limit_mb``."""
+    """scripts/train_triplet.py on ``dataset`` in a cgroup limited to ``limit_mb``: 16
+    triplets a step, one epoch of 256 triplets, then the held-out evaluation."""
     group = Path("/sys/fs/cgroup/memory/tfreid-benchmark")
     limit_file = "memory.limit_in_bytes"
     if not Path("/sys/fs/cgroup/memory").is_dir():
@@ -118,19 +121,29 @@ def limited_runs(dataset: Path, limit_mb: int, folder: Path) -> None:
     for mode in ("memory", "auto"):
         command = [sys.executable, "scripts/train_triplet.py", "--dataset", str(dataset),
                    "--input", mode, "--epochs", "1", "--num-triplets", "256",
-                   "--batch-size", "32", "--image-size", str(dataset_side(dataset)),
+                   "--batch-size", "16", "--image-size", str(dataset_side(dataset)),
                    "--logdir", str(folder / f"limited-{mode}"), "--no-save-export"]
+        reset = group / "memory.max_usage_in_bytes"
+        if reset.exists():
+            reset.write_text("0")
         started = time.perf_counter()
         done = subprocess.run(["sh", "-c", f'echo $$ > {group}/cgroup.procs && exec "$@"', "sh",
                                *command], capture_output=True, text=True, cwd=ROOT)
         lines = (done.stdout + done.stderr).strip().splitlines()
         outcome = "killed by the memory limit" if done.returncode in (-9, 137) else \
             f"exit {done.returncode}"
+        peak = next((int((group / name).read_text()) for name in
+                     ("memory.max_usage_in_bytes", "memory.peak") if (group / name).exists()), 0)
         print(f"--input {mode} under {limit_mb} MiB: {outcome} after "
-              f"{time.perf_counter() - started:.0f} s")
+              f"{time.perf_counter() - started:.0f} s (cgroup peak {peak / 2**20:.0f} MiB)")
         for line in [line for line in lines if "rank-1" in line or "error" in line][:2]:
             print(f"    {line}")
     group.rmdir()
+
+
+def decoded_mib(dataset: Path) -> float:
+    manifest = json.loads((dataset / "manifest.json").read_text())
+    return manifest["num_images"] * dataset_side(dataset) ** 2 * 3 / 2**20
 
 
 def dataset_side(dataset: Path) -> int:
@@ -139,10 +152,12 @@ def dataset_side(dataset: Path) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--identities", default="150,450,1800")
-    parser.add_argument("--image-size", type=int, default=256)
+    parser.add_argument("--identities", default="300,1200,5400")
+    parser.add_argument("--image-size", type=int, default=128)
     parser.add_argument("--steps", type=int, default=8)
-    parser.add_argument("--limit-mb", type=int, default=1536)
+    parser.add_argument("--limit-mb", type=int, default=1280)
+    parser.add_argument("--limit-set", default="5400x128",
+                        help="identities x image size of the set trained under --limit-mb")
     parser.add_argument("--data", help="folder for the generated sets (default: temporary)")
     parser.add_argument("--one", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -167,7 +182,12 @@ def main() -> None:
                   f"{figures['pipeline']:>9.0f} {figures['model_alone']:>12.0f} "
                   f"{figures['training'] / figures['model_alone']:>12.2f}", flush=True)
     if args.limit_mb:
-        limited_runs(datasets[-1], args.limit_mb, folder)
+        count, side = (int(n) for n in args.limit_set.split("x"))
+        limited = prepare(folder, [count], side)[0]
+        decoded = decoded_mib(limited)
+        print(f"\n{limited.name}: {decoded:.0f} MiB of images decoded, trained under a "
+              f"{args.limit_mb} MiB memory limit")
+        limited_runs(limited, args.limit_mb, folder)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from tfreid.data import (
 )
 from tfreid.data.images import resize_images
 from tfreid.data.input_mode import choose_input, decoded_bytes
+from tfreid.data.input_shard import input_shard
 from tfreid.data.pipeline_options import steady_stream
 from tfreid.data.record_images import RecordImages
 from tfreid.data.record_index import index_split
@@ -121,3 +122,24 @@ def test_training_streams_run_without_the_autotuner():
     dataset = steady_stream(tf.data.Dataset.range(3))
     assert dataset.options().autotune.enabled is False and list(dataset.as_numpy_iterator()) \
         == [0, 1, 2]
+
+
+def test_a_worker_reads_only_its_rows_of_every_global_batch(both):
+    memory, streamed = both
+    whole = next(iter(pk_dataset(memory.images, memory.identities, 4, 3, seed=2)))
+    parts = []
+    for worker in range(2):
+        with input_shard(worker, 2):
+            parts.append(next(iter(pk_dataset(streamed.images, streamed.identities, 4, 3,
+                                              seed=2))))
+    for column in range(2):
+        np.testing.assert_array_equal(np.concatenate([p[column] for p in parts]), whole[column])
+    anchors, positives = np.split(next(iter(anchor_positive_dataset(
+        memory.images, memory.identities, "simclr", 8, seed=4)))[0], 2)
+    with input_shard(1, 2):
+        mine = next(iter(anchor_positive_dataset(streamed.images, streamed.identities, "simclr",
+                                                 8, seed=4)))[0]
+    np.testing.assert_array_equal(mine, np.concatenate([anchors[4:], positives[4:]]))
+    with pytest.raises(ConfigError, match="input shard 2 of 2 does not exist"), \
+            input_shard(2, 2):
+        pass

@@ -32,6 +32,9 @@ STATEFUL = {
     "insclr": {"method": "insclr", "anchors": 4, "pool_size": 20, "exclusion": 5,
                "memory_from": 0.2, "epochs": 4, "steps_per_epoch": 2, "lr": 1e-4},
 }
+# paper 000's random triplets: every replica embeds its rows of (anchor, positive, negative);
+# no batch loss, so nothing to gather
+TRIPLETS = {"triplets": {"method": "triplet", "num_triplets": 40}}
 VARIANTS = {"one": {"strategy": "none"}, "mirrored": {"strategy": "mirrored"},
             "local": {"strategy": "mirrored", "cross_replica": False}}
 
@@ -50,15 +53,16 @@ def replica_runs(runs: list[dict], devices: int, out: Path) -> list[dict]:
 @pytest.fixture(scope="module")
 def compared(learnable_dataset, tmp_path_factory):
     """For each loss: one device, 2 mirrored replicas gathering, 2 replicas not gathering;
-    for each stateful method one device and 2 mirrored replicas."""
+    for each stateful method and for random triplets one device and 2 mirrored replicas."""
     logs = tmp_path_factory.mktemp("mirrored")
     keys, runs = [], []
-    for name, settings in {**LOSSES, **STATEFUL}.items():
+    for name, settings in {**LOSSES, **STATEFUL, **TRIPLETS}.items():
+        small = {k: v for k, v in SMALL.items() if k != "steps_per_epoch" or name not in TRIPLETS}
         for variant, extra in VARIANTS.items():
-            if name in STATEFUL and variant == "local":
+            if name not in LOSSES and variant == "local":
                 continue
             keys.append((name, variant))
-            runs.append({**SMALL, **settings, **extra, "dataset": str(learnable_dataset),
+            runs.append({**small, **settings, **extra, "dataset": str(learnable_dataset),
                          "logdir": str(logs / f"{name}-{variant}")})
     compared = {}
     for (name, variant), result in zip(keys, replica_runs(runs, 2, logs / "out"), strict=True):
@@ -66,7 +70,7 @@ def compared(learnable_dataset, tmp_path_factory):
     return compared
 
 
-@pytest.mark.parametrize("loss", [*LOSSES, *STATEFUL])
+@pytest.mark.parametrize("loss", [*LOSSES, *STATEFUL, *TRIPLETS])
 def test_mirrored_run_equals_one_device(compared, loss):
     one, mirrored = compared[loss]["one"], compared[loss]["mirrored"]
     np.testing.assert_allclose(mirrored["loss"], one["loss"], rtol=1e-5, atol=1e-5)

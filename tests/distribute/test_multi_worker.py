@@ -1,6 +1,7 @@
 """MultiWorkerMirroredStrategy: two local workers on loopback ports equal one device.
 
-Each worker is a fresh process (``replica_run``) with its own ``TF_CONFIG``;
+Each worker is a fresh process (``replica_run``) with its own ``TF_CONFIG``, and
+reads only its rows of each global batch (``tfreid.data.input_shard``);
 the test bounds them in time and ends both whatever happens. The loss is
 Multi-Similarity: its weights match one device to 2e-7 after 6 steps. (Batch-hard
 mining on collapsed starting embeddings picks its triplets by argmax among
@@ -70,7 +71,8 @@ def two_workers(learnable_dataset, tmp_path_factory):
     settings = {**SMALL, **LOSSES["multi_similarity"], "dataset": str(learnable_dataset)}
     one = replica_runs([{**settings, "strategy": "none", "logdir": str(root / "one")}], 1,
                        root / "one-out")[0]
-    cluster = {**settings, "strategy": "multiworker", "logdir": str(root / "logs" / "cluster")}
+    cluster = {**settings, "strategy": "multiworker", "input": "stream",
+               "logdir": str(root / "logs" / "cluster")}
     workers = start_workers([cluster], root / "out", root / "scratch")
     ended = wait_all(workers, timeout=300)
     for status, stderr, _ in ended:
@@ -81,7 +83,9 @@ def two_workers(learnable_dataset, tmp_path_factory):
             "worker": json.loads((root / "out" / "1" / "0.json").read_text())}
 
 
-def test_two_workers_equal_one_device_on_the_same_global_batch(two_workers):
+def test_two_streaming_workers_equal_one_device_on_the_same_global_batch(two_workers):
+    """Each worker streams and reads only its half of every global batch; the one device
+    holds the data in memory."""
     one, chief = two_workers["one"], two_workers["chief"]
     np.testing.assert_allclose(chief["loss"], one["loss"], rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(two_workers["worker"]["loss"], one["loss"], rtol=1e-5,

@@ -18,6 +18,7 @@ import numpy as np
 
 from tfreid.backend import tf
 from tfreid.data.images import decode_image, resize_images
+from tfreid.data.input_shard import own_rows, sharded
 from tfreid.data.reader import SplitArrays, decode_filenames
 from tfreid.data.record_index import RecordTable, index_split
 from tfreid.data.schema import FEATURES
@@ -112,8 +113,12 @@ def with_images(dataset: tf.data.Dataset, images: Any, assemble: Assemble) -> tf
     """Elements ``(index, extras)`` -> ``assemble(images[index], index, extras)``.
 
     ``images`` is an (N, H, W, 3) array (gathered in memory) or ``RecordImages``
-    (read from disk); ``index`` any int64 tensor.
+    (read from disk); ``index`` any int64 tensor whose first dimension is the
+    batch, as is that of every tensor in ``extras``. Built inside
+    ``tfreid.data.input_shard.input_shard``, only this worker's rows are read.
     """
+    if sharded():
+        dataset = dataset.map(own_rows)
     if isinstance(images, RecordImages):
         gather = images.read
     else:

@@ -11,6 +11,7 @@ import numpy as np
 
 from tfreid.backend import tf
 from tfreid.data.augment import augmentation
+from tfreid.data.input_shard import shard_rows_per_batch
 from tfreid.data.record_images import with_images
 from tfreid.errors import DataError
 
@@ -58,4 +59,5 @@ def anchor_positive_dataset(
     dataset = with_images(dataset.batch(batch_size, drop_remainder=True), images,
                           lambda pixels, index, positions: (pixels, positions, index))
     dataset = dataset.unbatch().map(views, num_parallel_calls=AUTOTUNE, deterministic=True)
-    return dataset.batch(batch_size, drop_remainder=True).map(stack).prefetch(AUTOTUNE)
+    dataset = dataset.batch(shard_rows_per_batch(batch_size), drop_remainder=True)
+    return dataset.map(stack).prefetch(AUTOTUNE)

@@ -76,12 +76,19 @@ def as_split(data: Any) -> EvaluationSplit:
                     "identities[, cameras]) arrays or a tf.data.Dataset of dicts")
 
 
-def embed(encoder: keras.Model, images: Any, batch_size: int = 256) -> np.ndarray:
+EMBEDDING_PIXELS = 2**21  # pixels a batch of ``embed`` holds at most (256 images of 64 px)
+
+
+def embed(encoder: keras.Model, images: Any, batch_size: int | None = None) -> np.ndarray:
     """Embeddings (N, D) of uint8 images (N, H, W, 3) or of ``RecordImages`` read from
-    their shards, in inference mode; (0, D) for none."""
+    their shards, in inference mode; (0, D) for none. ``batch_size`` defaults to 256
+    images of up to 64 x 64 px, fewer of larger ones (EMBEDDING_PIXELS)."""
     check_tf_keras(encoder, "the encoder")
     if len(images) == 0:
         return np.zeros((0, int(encoder.output_shape[-1])), np.float32)
+    if batch_size is None:
+        pixels = int(images.shape[1]) * int(images.shape[2])
+        batch_size = int(np.clip(EMBEDDING_PIXELS // pixels, 8, 256))
     batches = images.batches(batch_size) if isinstance(images, RecordImages) else (
         images[start:start + batch_size] for start in range(0, len(images), batch_size))
     embeddings = np.concatenate([np.asarray(encoder(batch, training=False), np.float32)

@@ -154,8 +154,10 @@ def train(config: RunConfig, verbose: int = 2) -> dict[str, Any]:
             with placement.scope():
                 encoder, history, bests = _train_members(method, run, data, verbose)
             encoder = placement.detach(encoder)
-            return finish_run(method, encoder, data, run, export_dir, history, bests,
-                              time.time() - started)
+            results = finish_run(method, encoder, data, run, export_dir, history, bests,
+                                 time.time() - started)
+            placement.end_together()
+            return results
         except BaseException as error:
             run.discard_if_new()
             if isinstance(error, KeyboardInterrupt) and run.path.exists():
@@ -172,6 +174,7 @@ def _train_as_worker(method: Method, placement: Placement, verbose: int) -> dict
         data = load_reid_data(config, method.lonely, method.self_supervised)
         with placement.scope():
             _, history, _ = _train_members(method, run, data, verbose=0)
+    placement.end_together()
     return {"run": run.name, "worker": placement.worker.index, "history": history}
 
 

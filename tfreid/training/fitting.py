@@ -11,9 +11,9 @@ from tfreid.callbacks.best_checkpoint import BestModelCheckpoint
 from tfreid.callbacks.correlation_monitor import CorrelationMonitor
 from tfreid.callbacks.epoch_logger import EpochLogger
 from tfreid.callbacks.resume import ResumeTraining, read_progress
-from tfreid.data.pipeline_options import steady_stream
 from tfreid.errors import TrainingError
 from tfreid.training.run_folder import RunFolder
+from tfreid.training.worker_input import training_input
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ def fit_resumable(model: keras.Model, train_data: Callable[[int], tf.data.Datase
     start = progress.epochs_done if progress else 0
     resume = [ResumeTraining(paths.backup, stateful=[best])] if paths.backup else []
     extra = list(first_start) if start == 0 else []
-    history = model.fit(steady_stream(train_data(start * steps_per_epoch)), epochs=epochs,
+    history = model.fit(training_input(train_data, start * steps_per_epoch), epochs=epochs,
                         steps_per_epoch=steps_per_epoch, validation_data=validation_data,
                         verbose=0, callbacks=[*callbacks, *extra, *resume]).history
     history = resume[0].history if resume else history

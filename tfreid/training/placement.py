@@ -22,6 +22,8 @@ from tfreid.distribute.strategies import Worker, cluster_worker, make_strategy
 from tfreid.errors import ConfigError
 from tfreid.training.run_folder import LOGS_ROOT
 
+END_BARRIER_MS = 24 * 3600 * 1000  # how long workers wait for the chief's evaluation
+
 
 @dataclass
 class Placement:
@@ -66,6 +68,18 @@ class Placement:
             copy = keras.models.clone_model(model)
         copy.set_weights(model.get_weights())
         return copy
+
+    def end_together(self) -> None:
+        """Wait until every worker of a multi-worker run is here (a no-op otherwise).
+
+        Workers call it when training ends, the chief once its results are saved: a
+        worker that left earlier would stop its heartbeats while the chief still
+        evaluates, and the chief's coordination service would log it as crashed.
+        """
+        if self.worker.count > 1:
+            from tensorflow.python.eager import context
+
+            context.context().wait_at_barrier("tfreid-run-end", END_BARRIER_MS)
 
     @contextlib.contextmanager
     def scope(self) -> Iterator[None]:

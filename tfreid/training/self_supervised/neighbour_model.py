@@ -17,14 +17,15 @@ import numpy as np
 
 from tfreid.backend import keras, tf
 from tfreid.data.augment import augmentation
+from tfreid.data.input_shard import shard_rows_per_batch
 from tfreid.distribute.cross_replica import replica_rows
 
 
 def step_stream(start_step: int) -> tf.data.Dataset:
     """The endless stream of global step numbers ``fit`` feeds these models, from
     ``start_step`` on (shape (replicas,), int64: one per replica of the current
-    strategy)."""
-    replicas = tf.distribute.get_strategy().num_replicas_in_sync
+    strategy; one per replica of this worker when built for one worker's input)."""
+    replicas = shard_rows_per_batch(tf.distribute.get_strategy().num_replicas_in_sync)
     steps = tf.data.Dataset.range(start_step, np.iinfo(np.int64).max)
     return steps.map(lambda step: tf.fill([replicas], step))
 
