@@ -143,3 +143,13 @@ def test_a_worker_reads_only_its_rows_of_every_global_batch(both):
     with pytest.raises(ConfigError, match="input shard 2 of 2 does not exist"), \
             input_shard(2, 2):
         pass
+
+
+def test_no_shard_file_stays_open_after_a_read(tiny_dataset):
+    def open_shards():
+        return [fd for fd in os.listdir("/proc/self/fd")
+                if os.path.exists(f"/proc/self/fd/{fd}")
+                and os.readlink(f"/proc/self/fd/{fd}").endswith(".tfrecord")]
+
+    images = stream_split(tiny_dataset, "gallery", (40, 40)).images
+    assert len(list(images.batches(4))) == 3 and open_shards() == []

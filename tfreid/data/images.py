@@ -55,6 +55,8 @@ def resize_images(images: tf.Tensor, image_size: tuple[int, int]) -> tf.Tensor:
     signature both use this function, so a SavedModel sees exactly the pixels
     the model was trained and evaluated on.
     """
+    images = tf.convert_to_tensor(images)
+
     def resize() -> tf.Tensor:
         resized = tf.image.resize(images, image_size, method="bilinear", antialias=True)
         return tf.cast(tf.clip_by_value(tf.round(resized), 0.0, 255.0), tf.uint8)

@@ -29,28 +29,31 @@ Assemble = Callable[[tf.Tensor, tf.Tensor, Any], Any]
 
 
 class ShardReader:
-    """Reads records by index with ``os.pread`` from shard files opened once per process."""
+    """Reads records by index with ``os.pread``, opening each shard a batch needs once and
+    closing it before the next (one open file per call, whatever the number of shards)."""
 
     def __init__(self, table: RecordTable):
-        self.table, self.files = table, {}
+        self.table = table
 
     def __call__(self, index: tf.Tensor) -> np.ndarray:
-        rows = index.numpy()
-        table, records = self.table, []
-        for shard, offset, length in zip(table.shard[rows].tolist(), table.offset[rows].tolist(),
-                                         table.length[rows].tolist(), strict=True):
-            if shard not in self.files:
-                self.files[shard] = os.open(table.paths[shard], os.O_RDONLY)
-            record = os.pread(self.files[shard], length, offset)
-            if len(record) != length:
-                raise DataError(f"TFRecord shard {table.paths[shard]} is shorter than when it "
-                                "was indexed (changed during training?)")
-            records.append(record)
-        return np.array(records, dtype=object)
-
-    def __del__(self) -> None:
-        for descriptor in self.files.values():
-            os.close(descriptor)
+        rows, table = index.numpy(), self.table
+        shards = table.shard[rows]
+        records = np.empty(len(rows), dtype=object)
+        for shard in np.unique(shards).tolist():
+            path, where = table.paths[shard], np.flatnonzero(shards == shard)
+            descriptor = os.open(path, os.O_RDONLY)
+            try:
+                for position, offset, length in zip(where.tolist(),
+                                                     table.offset[rows[where]].tolist(),
+                                                     table.length[rows[where]].tolist(),
+                                                     strict=True):
+                    records[position] = os.pread(descriptor, length, offset)
+                    if len(records[position]) != length:
+                        raise DataError(f"TFRecord shard {path} is shorter than when it was "
+                                        "indexed (changed during training?)")
+            finally:
+                os.close(descriptor)
+        return records
 
 
 class RecordImages:
