@@ -1,4 +1,5 @@
-"""--input stream trains every sampler's methods exactly as the in-memory path does."""
+"""--input stream trains every sampler's methods exactly as the in-memory path does
+(the self-supervised ones: tests/training/self_supervised/test_methods.py)."""
 
 import numpy as np
 import pytest
@@ -45,7 +46,9 @@ def test_a_streamed_run_learns_well_above_chance(tmp_path, learnable_dataset):
     assert results["test"]["rank1"] > 2.5 * results["chance"]["rank1"]
 
 
-def test_self_supervised_methods_refuse_to_stream(tmp_path, tiny_dataset):
-    config = small_config(tmp_path, tiny_dataset, "spreading", input="stream")
-    with pytest.raises(ConfigError, match="'spreading' keeps its training images in memory"):
+@pytest.mark.parametrize("method, options", [("stml", {}), ("insclr", {"cycles": 2})])
+def test_neighbour_batch_methods_refuse_to_stream_under_xla(tmp_path, tiny_dataset, method,
+                                                            options):
+    config = small_config(tmp_path, tiny_dataset, method, input="stream", xla=True, **options)
+    with pytest.raises(ConfigError, match="reads streamed images inside its training step"):
         train(config, verbose=0)

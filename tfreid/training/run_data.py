@@ -18,7 +18,6 @@ from tfreid.data.splits import (
     identity_folds,
     query_gallery_split,
 )
-from tfreid.errors import ConfigError
 
 
 def drop_lonely_identities(data: SplitArrays, split: str) -> SplitArrays:
@@ -31,14 +30,8 @@ def drop_lonely_identities(data: SplitArrays, split: str) -> SplitArrays:
     return data.subset(~np.isin(data.identities, lonely))
 
 
-def _split_reader(config, dataset_dir: Path, self_supervised: bool):
+def _split_reader(config, dataset_dir: Path):
     """``load_split`` or ``stream_split``, as ``config.input`` and the data's size say."""
-    if self_supervised:
-        if config.input == "stream":
-            raise ConfigError(f"method {config.method!r} keeps its training images in memory "
-                              "(it embeds them all for its neighbour batches); --input stream "
-                              "is for the supervised methods")
-        return load_split
     mode = choose_input(config.input, dataset_dir, config.image_shape())
     return stream_split if mode == "stream" else load_split
 
@@ -62,7 +55,7 @@ def load_reid_data(config, lonely: str = "error",
     dataset_dir = Path(config.dataset) if config.dataset else ensure_default_dataset(
         wide=self_supervised)
     size = config.image_shape()
-    read = _split_reader(config, dataset_dir, self_supervised)
+    read = _split_reader(config, dataset_dir)
     test = {split: read(dataset_dir, split, size) for split in ("query", "gallery")}
     train_all = read(dataset_dir, "train", size)
     if config.folds > 1:

@@ -81,11 +81,13 @@ class InsClrMethod(Method):
         )
         from tfreid.training.self_supervised.neighbour_model import (
             RefreshNeighbours,
+            check_streamable,
             step_stream,
         )
         from tfreid.training.self_supervised.schedules import CycleSchedule
 
         images = data["train"].images
+        check_streamable(images, self.config)
         settings = self.settings(len(images))
         model = InstanceContrastModel(encoder, images, settings, self.options.augment,
                                       self.config.seed)

@@ -53,12 +53,14 @@ class SelfTaughtMethod(Method):
         from tfreid.backend import keras
         from tfreid.training.self_supervised.neighbour_model import (
             RefreshNeighbours,
+            check_streamable,
             step_stream,
         )
         from tfreid.training.self_supervised.self_taught_model import SelfTaughtModel
 
         options, config = self.options, self.config
         images = data["train"].images
+        check_streamable(images, self.config)
         model = SelfTaughtModel(encoder, images, options.wide_dim, options.num_neighbours,
                                 options.queries, options.sigma, options.delta, options.momentum,
                                 options.augment, config.seed)

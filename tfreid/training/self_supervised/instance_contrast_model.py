@@ -68,16 +68,15 @@ class InstanceContrastModel(NeighbourBatchModel):
     def multi_scale_features(self) -> np.ndarray:
         """Features averaged over scales {1, 1/sqrt 2, 1/2} (down, then back to the input
         size), each L2-normalised, and normalised again."""
-        size = self.images.shape[1:3]
-        total = 0.0
-        for scale in SCALES:
-            small = tf.image.resize(self.images, [max(1, round(size[0] * scale)),
-                                                  max(1, round(size[1] * scale))])
-            scaled = tf.cast(tf.round(tf.image.resize(small, size)), tf.uint8)
-            total = total + normalise(np.concatenate([
-                np.asarray(self.encoder(scaled[i:i + 256], training=False), np.float32)
-                for i in range(0, self.count, 256)]))
-        return normalise(total)
+        size = tuple(self.images.shape[1:3])
+        per_scale = [[] for _ in SCALES]
+        for batch in self.image_batches(256):
+            for features, scale in zip(per_scale, SCALES, strict=True):
+                small = tf.image.resize(batch, [max(1, round(size[0] * scale)),
+                                                max(1, round(size[1] * scale))])
+                scaled = tf.cast(tf.round(tf.image.resize(small, size)), tf.uint8)
+                features.append(np.asarray(self.encoder(scaled, training=False), np.float32))
+        return normalise(sum(normalise(np.concatenate(features)) for features in per_scale))
 
     def refresh(self, epoch: int) -> None:
         """At a cycle's first epoch: a new candidate pool; in the last (mining) cycle also the
