@@ -221,3 +221,12 @@ def test_script_rejects_unknown_loss():
                              "--loss", "hinge"], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 2
     assert "invalid choice: 'hinge'" in result.stderr.strip().splitlines()[-1]
+
+
+def test_the_optimizer_setting_gives_adam_or_sgd_with_momentum():
+    sgd = RunConfig(optimizer="sgd", lr=0.02).make_optimizer()
+    assert type(sgd).__name__ == "SGD" and sgd.get_config()["momentum"] == 0.9
+    assert sgd.get_config()["learning_rate"] == pytest.approx(0.02)
+    assert type(RunConfig().make_optimizer()).__name__ == "Adam"
+    with pytest.raises(ConfigError, match="unknown optimizer 'rmsprop'"):
+        RunConfig(optimizer="rmsprop").check()

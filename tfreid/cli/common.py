@@ -24,7 +24,7 @@ from tfreid.option_types import (
     positive_int,
     seed,
 )
-from tfreid.training.config import TABLE1_ACTIVATIONS, RunConfig
+from tfreid.training.config import OPTIMIZERS, TABLE1_ACTIVATIONS, RunConfig
 
 SHARED = {f.name for f in fields(RunConfig)} - {"method", "options"}
 
@@ -52,7 +52,10 @@ def add_run_arguments(parser: argparse.ArgumentParser, defaults: RunConfig) -> N
         help="table1 input average-pooling factor (paper 000's resolution knob)")
     add("--epochs", type=positive_int, default=defaults.epochs)
     add("--batch-size", type=positive_int, default=defaults.batch_size)
-    add("--lr", type=positive_float, default=defaults.lr, help="Adam learning rate")
+    add("--lr", type=positive_float, default=defaults.lr, help="learning rate")
+    add("--optimizer", choices=OPTIMIZERS, default=defaults.optimizer,
+        help="adam, or sgd (momentum 0.9), for the methods that do not choose their own "
+             "(Spreading, InsCLR and STML do)")
     add("--image-size", type=image_size, default=defaults.image_size,
         help="side of square inputs, or HxW (e.g. 128x64 for Market-1501)")
     add("--embedding-dim", type=positive_int, default=defaults.embedding_dim)

@@ -13,6 +13,11 @@ filename   bytes   name of the source file as the file system stores it
 height     int64   height of the encoded image in pixels
 width      int64   width of the encoded image in pixels
 =========  ======  ==========================================================
+
+Streamed training (``--input stream``) reads records by their byte offsets
+(``tfreid.data.record_index``), so the shards need no particular layout: any
+number, any size, identities in any order. Storing images at the size a model
+trains at saves their resize on every read.
 """
 
 import os

@@ -23,6 +23,9 @@ from tfreid.training.run_folder import check_run_name
 TABLE1_ACTIVATIONS = ("relu", "elu", "leaky_relu", "tanh", "sigmoid", "selu", "gelu")
 
 
+OPTIMIZERS = ("adam", "sgd")
+
+
 @dataclass
 class RunConfig:
     """What every run needs; ``options`` are the method's own settings.
@@ -37,7 +40,8 @@ class RunConfig:
     streams it from its shards (``tfreid.data.input_mode``). ``strategy`` is a
     ``tfreid.distribute`` strategy name, ``precision`` a mixed-precision policy;
     ``cross_replica`` gathers every replica's embeddings for the batch losses,
-    ``sync_batch_norm`` makes batch normalisation use the global batch.
+    ``sync_batch_norm`` makes batch normalisation use the global batch. ``optimizer``
+    (``adam`` or ``sgd``) serves the methods that do not choose their own.
     """
 
     method: str = "siamese"
@@ -50,6 +54,7 @@ class RunConfig:
     epochs: int = 25
     batch_size: int = 64
     lr: float = 1e-3
+    optimizer: str = "adam"
     image_size: int | tuple[int, int] = 64
     embedding_dim: int = 100
     seed: int = 0
@@ -111,6 +116,15 @@ class RunConfig:
             return (self.image_size, self.image_size)
         return tuple(self.image_size)
 
+    def make_optimizer(self):
+        """The optimiser of methods that do not choose their own: Adam, or SGD with
+        momentum 0.9, at ``lr``."""
+        from tfreid.backend import keras
+
+        if self.optimizer == "sgd":
+            return keras.optimizers.SGD(self.lr, momentum=0.9)
+        return keras.optimizers.Adam(self.lr)
+
     def jit_compile(self) -> bool:
         """XLA as asked, or by default on when a GPU is visible and off on CPU."""
         from tfreid.backend import default_jit_compile
@@ -134,6 +148,9 @@ class RunConfig:
         if self.backbone not in BACKBONES:
             raise ConfigError(f"unknown backbone {self.backbone!r}; choose from "
                               f"{', '.join(BACKBONES)}")
+        if self.optimizer not in OPTIMIZERS:
+            raise ConfigError(f"unknown optimizer {self.optimizer!r}; choose from "
+                              f"{', '.join(OPTIMIZERS)}")
         if self.input not in INPUTS:
             raise ConfigError(f"unknown input {self.input!r}; choose from {', '.join(INPUTS)}")
         if self.strategy not in STRATEGY_CHOICES:
