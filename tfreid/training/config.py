@@ -142,26 +142,14 @@ class RunConfig:
 
     def check(self) -> None:
         """ConfigError naming the first value that cannot work (the method checks its own)."""
-        if self.method not in METHODS:
-            raise ConfigError(f"unknown method {self.method!r}; choose from "
-                              f"{', '.join(METHODS)}")
-        if self.backbone not in BACKBONES:
-            raise ConfigError(f"unknown backbone {self.backbone!r}; choose from "
-                              f"{', '.join(BACKBONES)}")
-        if self.optimizer not in OPTIMIZERS:
-            raise ConfigError(f"unknown optimizer {self.optimizer!r}; choose from "
-                              f"{', '.join(OPTIMIZERS)}")
-        if self.input not in INPUTS:
-            raise ConfigError(f"unknown input {self.input!r}; choose from {', '.join(INPUTS)}")
-        if self.strategy not in STRATEGY_CHOICES:
-            raise ConfigError(f"unknown strategy {self.strategy!r}; choose from "
-                              f"{', '.join(STRATEGY_CHOICES)}")
-        if self.precision not in PRECISIONS:
-            raise ConfigError(f"unknown precision {self.precision!r}; choose from "
-                              f"{', '.join(PRECISIONS)}")
-        if self.activation not in TABLE1_ACTIVATIONS:
-            raise ConfigError(f"unknown activation {self.activation!r}; "
-                              f"choose from {', '.join(TABLE1_ACTIVATIONS)}")
+        choices = {"method": METHODS, "backbone": BACKBONES, "optimizer": OPTIMIZERS,
+                   "input": INPUTS, "strategy": STRATEGY_CHOICES, "precision": PRECISIONS,
+                   "activation": TABLE1_ACTIVATIONS}
+        for name, allowed in choices.items():
+            value = getattr(self, name)
+            if value not in allowed:
+                raise ConfigError(f"unknown {name} {value!r}; choose from "
+                                  f"{', '.join(allowed)}")
         positive = {"epochs": self.epochs, "batch_size": self.batch_size,
                     "image_size": min(self.image_shape()), "embedding_dim": self.embedding_dim,
                     "monitor_every": self.monitor_every, "downscale": self.downscale,
