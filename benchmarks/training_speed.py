@@ -34,7 +34,7 @@ import tempfile
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir)
 IMPLEMENTATIONS = ("tfreid", "tfreid_streamed", "keras_fixed", "tf_step", "torch")
-TRIPLETS, DIM = 128, 100
+DIM = 100  # embedding dims of the Table I CNN in every implementation
 
 
 def one(impl: str, folder: str, steps: int) -> float:
