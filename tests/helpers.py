@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -50,3 +52,34 @@ def dataset_with_lonely_identity(tmp_path: Path, tiny_dataset: Path) -> Path:
     write_dataset(tmp_path / "lonely", {"train": [*records, lonely], "query": records[:1],
                                         "gallery": records[1:]}, name="lonely", source="test")
     return tmp_path / "lonely"
+
+
+def projector_data(logdir, tensor_name: str):
+    """(tensor, metadata text) of ``tensor_name`` as TensorBoard's projector plugin serves
+    them for ``tensorboard --logdir logdir``: through its own routes, not our files."""
+    from tensorboard.backend.event_processing import data_provider, plugin_event_multiplexer
+    from tensorboard.plugins import base_plugin
+    from tensorboard.plugins.projector.projector_plugin import ProjectorPlugin
+    from werkzeug.test import Client
+
+    multiplexer = plugin_event_multiplexer.EventMultiplexer()
+    multiplexer.AddRunsFromDirectory(str(logdir))
+    multiplexer.Reload()
+    provider = data_provider.MultiplexerDataProvider(multiplexer, str(logdir))
+    plugin = ProjectorPlugin(base_plugin.TBContext(logdir=str(logdir), data_provider=provider))
+    apps = plugin.get_plugin_apps()
+    runs = Client(apps["/runs"]).get("/").get_json()
+    for run in runs:
+        config = Client(apps["/info"]).get(f"/?run={run}").get_json()
+        if any(e["tensorName"] == tensor_name for e in config["embeddings"]):
+            break
+    else:
+        raise AssertionError(f"no run of {logdir} has {tensor_name} in the projector: {runs}")
+    shape = next(e["tensorShape"] for e in config["embeddings"]
+                 if e["tensorName"] == tensor_name)
+    query = f"/?run={run}&name={tensor_name}"
+    tensor = np.frombuffer(Client(apps["/tensor"]).get(query).data, np.float32)
+    metadata = Client(apps["/metadata"]).get(query).get_data(as_text=True)
+    sprite = Client(apps["/sprite_image"]).get(query)
+    assert sprite.status_code == 200 and sprite.data[:4] == b"\x89PNG"
+    return tensor.reshape(shape), metadata

@@ -10,7 +10,7 @@ LAYERS = [
     {"", "errors", "limits", "registry", "catalog", "quiet", "backend", "option_types", "io",
      "distribute"},
     {"data", "losses", "metrics", "models", "plots"},
-    {"evaluation", "export", "compression"},
+    {"evaluation", "export", "compression", "retrieval"},
     {"callbacks"},
     {"training"},
     {"workflows", "experiments"},

@@ -80,7 +80,7 @@ print("LOADED", loaded)
 
 @pytest.mark.parametrize("command", ["train", "train-siamese", "train-triplet", "make-tfrecords",
                                      "experiment", "compress", "export", "pairwise-vs-triplet",
-                                     "correlation-graph"])
+                                     "correlation-graph", "embed", "search", "evaluate"])
 def test_help_does_not_load_tensorflow_and_shows_defaults(command):
     result = subprocess.run([sys.executable, "-c", HELP_WITHOUT_TENSORFLOW.format(
         command=command)], capture_output=True, text=True, cwd=ROOT, timeout=60)

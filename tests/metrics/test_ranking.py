@@ -3,14 +3,16 @@ import pytest
 
 from tfreid.errors import DataError
 from tfreid.metrics import evaluate_ranking, pairwise_distances
+from tfreid.metrics.ranking import match_ranks
 
 
 def reference_ranking(q, qid, qcam, g, gid, gcam, max_rank):
-    """Per-query loop, written straight from the Market-1501 protocol."""
+    """Per-query loop, written straight from the Market-1501 protocol: the whole gallery
+    sorted by distance, a non-match before a match at the same distance."""
     cmc_rows, aps, invalid = [], [], 0
     for i in range(len(q)):
         dist = np.sqrt(((g - q[i]) ** 2).sum(axis=1))
-        order = np.argsort(dist, kind="stable")
+        order = np.lexsort((gid == qid[i], dist))
         keep = [j for j in order if not (gid[j] == qid[i] and gcam[j] == qcam[i])]
         good = [gid[j] == qid[i] for j in keep]
         if not any(good):
@@ -27,8 +29,8 @@ def reference_ranking(q, qid, qcam, g, gid, gcam, max_rank):
     return np.mean(cmc_rows, axis=0), float(np.mean(aps)), invalid
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_matches_loop_reference_with_cameras_and_distractors(seed):
+@pytest.mark.parametrize("seed, ties", [(0, False), (1, False), (2, True), (3, True)])
+def test_matches_loop_reference_with_cameras_and_distractors(seed, ties):
     rng = np.random.default_rng(seed)
     gid = np.concatenate([rng.integers(1, 12, 150), np.zeros(30, dtype=int)])  # 0: distractors
     gcam = rng.integers(1, 4, len(gid))
@@ -36,6 +38,8 @@ def test_matches_loop_reference_with_cameras_and_distractors(seed):
     qcam = rng.integers(1, 4, len(qid))
     q = rng.normal(size=(40, 8)) + qid[:, None] * 0.3
     g = rng.normal(size=(len(gid), 8)) + gid[:, None] * 0.3
+    if ties:  # integer coordinates: many equal distances, matches and non-matches alike
+        q, g = np.rint(q), np.rint(g)
     result = evaluate_ranking(q, qid, g, gid, qcam, gcam, max_rank=10)
     cmc, mean_ap, invalid = reference_ranking(q, qid, qcam, g, gid, gcam, 10)
     np.testing.assert_allclose(result["cmc"], cmc)
@@ -63,15 +67,26 @@ def test_same_camera_matches_are_ignored():
     assert result["num_invalid_queries"] == 1 and result["num_queries"] == 1
 
 
-def test_chunking_gives_the_same_answer(monkeypatch):
+def test_chunking_gives_the_same_answer():
     rng = np.random.default_rng(5)
     q, g = rng.normal(size=(70, 4)), rng.normal(size=(50, 4))
     qid, gid = rng.integers(0, 5, 70), rng.integers(0, 5, 50)
-    whole = evaluate_ranking(q, qid, g, gid)
-    monkeypatch.setattr("tfreid.metrics.ranking._QUERY_CHUNK", 16)
-    chunked = evaluate_ranking(q, qid, g, gid)
-    np.testing.assert_allclose(whole["cmc"], chunked["cmc"])
-    assert whole["mAP"] == pytest.approx(chunked["mAP"])
+    whole = match_ranks(q, qid, g, gid)
+    chunked = match_ranks(q, qid, g, gid, chunk_elements=16 * 50)
+    single = match_ranks(q, qid, g, gid, chunk_elements=1)
+    for a, b, c in zip(whole, chunked, single, strict=True):
+        np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(a, c)
+
+
+def test_ties_go_against_the_query():
+    # Every gallery entry at the same distance: the one match ranks after both non-matches.
+    ranks = match_ranks(np.zeros((1, 2)), [7], np.ones((3, 2)), [1, 7, 2])
+    np.testing.assert_array_equal(ranks[0], [3])
+    collapsed = evaluate_ranking(np.zeros((4, 2)), [0, 1, 2, 3], np.zeros((8, 2)),
+                                 [0, 0, 1, 1, 2, 2, 3, 3])
+    assert collapsed["rank1"] == 0.0
+    assert collapsed["mAP"] == pytest.approx((1 / 7 + 2 / 8) / 2)  # ranks 7 and 8
 
 
 def test_cosine_distance_against_scipy_formula():

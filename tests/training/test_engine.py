@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from tests.helpers import ROOT, dataset_with_lonely_identity
+from tests.helpers import ROOT, dataset_with_lonely_identity, projector_data
 from tfreid.backend import tf
 from tfreid.cli.train_siamese import main
 from tfreid.data import load_split, read_manifest, write_dataset
@@ -101,16 +101,30 @@ def test_tensorboard_logs_scalars_and_pair_images(tmp_path, tiny_dataset):
             tags.update(value.tag for value in event.summary.value)
     assert {"epoch_loss", "epoch_pair_accuracy", "epoch_rank1", "epoch_mAP", "epoch_mAC",
             "epoch_CF", "sample_pairs/same", "sample_pairs/different",
-            "feature_correlation"} <= tags
+            "feature_correlation", "ranked_results", "test/rank1", "test/mAP", "test/map_at_r",
+            "_hparams_/session_start_info"} <= tags
+    held_out = sum(len(load_split(tiny_dataset, split, (8, 8)).identities)
+                   for split in ("query", "gallery"))
+    tensor, metadata = projector_data(tmp_path / "logs", "held_out")
+    assert tensor.shape == (held_out, 16)
+    assert metadata.splitlines()[0] == "identity\tsplit\tcamera"
+    assert len(metadata.splitlines()) == held_out + 1
 
 
 def test_correlation_image():
     from tfreid.callbacks.correlation_monitor import correlation_image
 
+    from matplotlib import colormaps
+
     x = np.random.default_rng(0).normal(size=(400, 3))
     image = correlation_image(np.concatenate([x, -x[:, :1]], axis=1), min_side=8)
-    assert image.shape == (8, 8, 1) and image.dtype == np.uint8
-    assert image[0, 6, 0] == 255 and image[0, 2, 0] < 40  # feature 3 = -feature 0
+    assert image.shape == (8, 8 + 8 + 16 + 34, 3) and image.dtype == np.uint8
+    colour = (np.array(colormaps["viridis"]([1.0, 0.0]))[:, :3] * 255).round()
+    np.testing.assert_array_equal(image[0, 6], colour[0])  # feature 3 = -feature 0: |corr| 1
+    assert np.abs(image[0, 2].astype(int) - colour[1]).max() < 60  # near 0
+    np.testing.assert_array_equal(image[0, 20], colour[0])  # the bar: 1 at the top
+    np.testing.assert_array_equal(image[-1, 20], colour[1])  # ... 0 at the bottom
+    assert (image[:, 8:16] == 255).all() and (image[:, 34:] < 128).any()  # gap, labels
 
 
 def test_chance_level_rank1_is_analytic():

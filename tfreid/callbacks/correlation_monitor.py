@@ -10,12 +10,53 @@ from tfreid.evaluation.embedding import as_split, embed, score_embeddings
 from tfreid.metrics import feature_correlation_matrix
 
 
+BAR_WIDTH, BAR_GAP, LABEL_WIDTH = 16, 8, 34
+
+
 def correlation_image(embeddings: np.ndarray, min_side: int = 256) -> np.ndarray:
-    """|corr| of the features as a (S, S, 1) uint8 image: white = |corr| 1, black = 0."""
+    """|corr| of the features as an RGB uint8 image with its colour bar.
+
+    The (S, S) heat map (viridis: dark violet = 0, yellow = 1; each feature a
+    square of S / D px) is followed by a gap, a bar running from 1 (top) to 0
+    (bottom) and the labels 1, 0.5 and 0 beside it.
+    """
+    from matplotlib import colormaps
+    from PIL import Image, ImageDraw
+
+    colours = colormaps["viridis"]
     corr = np.abs(feature_correlation_matrix(embeddings))
     scale = max(1, -(-min_side // corr.shape[0]))
-    pixels = np.kron(corr, np.ones((scale, scale)))
-    return (pixels * 255).round().astype(np.uint8)[..., None]
+    side = corr.shape[0] * scale
+    heat = colours(np.kron(corr, np.ones((scale, scale))))[..., :3]
+    bar = colours(np.linspace(1.0, 0.0, side))[:, None, :3].repeat(BAR_WIDTH, axis=1)
+    canvas = np.ones((side, side + BAR_GAP + BAR_WIDTH + LABEL_WIDTH, 3))
+    canvas[:, :side], canvas[:, side + BAR_GAP:side + BAR_GAP + BAR_WIDTH] = heat, bar
+    image = Image.fromarray((canvas * 255).round().astype(np.uint8))
+    draw, left = ImageDraw.Draw(image), side + BAR_GAP + BAR_WIDTH + 3
+    for value, top in (("1", 0), ("0.5", side // 2 - 5), ("0", side - 11)):
+        draw.text((left, top), value, fill="black")
+    return np.asarray(image)
+
+
+def ranked_queries_image(query_embeddings: np.ndarray, query, gallery_embeddings: np.ndarray,
+                         gallery, rows: np.ndarray, metric: str, k: int = 8) -> np.ndarray:
+    """The ranked gallery of the queries at ``rows`` (``ranked_results_image``), entries of
+    the query's identity and camera left out as in the evaluation."""
+    from tfreid.data.record_images import image_rows
+    from tfreid.metrics import pairwise_distances
+    from tfreid.plots.ranked import ranked_results_image
+
+    distances = pairwise_distances(query_embeddings[rows], gallery_embeddings, metric)
+    same_id = query.identities[rows, None] == gallery.identities[None, :]
+    distances[same_id & (query.cameras[rows, None] == gallery.cameras[None, :])] = np.inf
+    nearest = np.argsort(distances, axis=1, kind="stable")[:, :k]
+    ranked = image_rows(gallery.images, nearest.reshape(-1)).reshape(
+        *nearest.shape, *gallery.images.shape[1:])
+    matches = np.take_along_axis(same_id, nearest, axis=1)
+    captions = [[f"{i + 1}: {d:.2f}" for i, d in enumerate(row)]
+                for row in np.take_along_axis(distances, nearest, axis=1)]
+    return ranked_results_image(list(image_rows(query.images, rows)), list(ranked),
+                                matches.tolist(), captions)
 
 
 class CorrelationMonitor(keras.callbacks.Callback):
@@ -30,7 +71,10 @@ class CorrelationMonitor(keras.callbacks.Callback):
 
     ``query`` and ``gallery`` are ``SplitArrays``, ``(images, identities[,
     cameras])`` arrays or ``tf.data.Dataset`` s of dicts (``image``, ``identity``,
-    ``camera``), read once.
+    ``camera``), read once. With ``log_dir``, the ranked gallery of
+    ``ranked_queries`` fixed queries (spread over the query set) is written as
+    the image ``ranked_results`` each time: the query, then its nearest entries,
+    true matches framed green and false ones red.
 
     Example::
 
@@ -41,6 +85,7 @@ class CorrelationMonitor(keras.callbacks.Callback):
     def __init__(
         self, encoder: keras.Model, query, gallery,
         every_n_epochs: int = 1, metric: str = "euclidean", log_dir: str | None = None,
+        ranked_queries: int = 4,
     ):
         super().__init__()
         check_tf_keras(encoder, "the encoder")
@@ -50,6 +95,8 @@ class CorrelationMonitor(keras.callbacks.Callback):
         self.every_n_epochs = every_n_epochs
         self.metric = metric
         self.log_dir = log_dir
+        count = min(ranked_queries, len(self.query))
+        self.ranked_rows = np.unique(np.linspace(0, len(self.query) - 1, count).astype(int))
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if logs is None or (epoch + 1) % self.every_n_epochs:
@@ -63,8 +110,12 @@ class CorrelationMonitor(keras.callbacks.Callback):
         for key in ("rank1", "mAP", "mAC", "CF"):
             logs[f"val_{key}"] = float(scores[key])
         if self.log_dir:
-            image = correlation_image(np.concatenate([query_embeddings, gallery_embeddings]))
+            correlation = correlation_image(np.concatenate([query_embeddings,
+                                                            gallery_embeddings]))
+            ranked = ranked_queries_image(query_embeddings, self.query, gallery_embeddings,
+                                          self.gallery, self.ranked_rows, self.metric)
             writer = tf.summary.create_file_writer(self.log_dir)
             with writer.as_default():
-                tf.summary.image("feature_correlation", image[None], step=epoch)
+                tf.summary.image("feature_correlation", correlation[None], step=epoch)
+                tf.summary.image("ranked_results", ranked[None], step=epoch)
             writer.close()

@@ -28,6 +28,12 @@ COMMANDS = {
                "deployment exports of a run: float and QAT SavedModels, TFLite int8"),
     "correlation-graph": ("tfreid.cli.correlation_graph", "main",
                           "paper 000's feature correlation graph of an export"),
+    "embed": ("tfreid.cli.embed", "main",
+              "images through an export -> embeddings (.npz) or a search index"),
+    "search": ("tfreid.cli.search", "main",
+               "query images against an index -> top-k table and ranked image"),
+    "evaluate": ("tfreid.cli.evaluate", "main",
+                 "an export on a dataset -> rank-k, mAP, MAP@R, NMI, mAC, CF ..."),
 }
 
 

@@ -112,6 +112,17 @@ class RecordImages:
         return batches.prefetch(AUTOTUNE).as_numpy_iterator()
 
 
+def image_rows(images: Any, rows: np.ndarray) -> np.ndarray:
+    """The pixels at ``rows`` of an (N, H, W, 3) array or of ``RecordImages`` (read from
+    their shards), as a uint8 array."""
+    rows = np.asarray(rows, np.int64)
+    if isinstance(images, RecordImages):
+        if not len(rows):
+            return np.zeros((0, *images.image_size, 3), np.uint8)
+        return np.concatenate(list(images[rows].batches(256)))
+    return np.asarray(images)[rows]
+
+
 def with_images(dataset: tf.data.Dataset, images: Any, assemble: Assemble) -> tf.data.Dataset:
     """Elements ``(index, extras)`` -> ``assemble(images[index], index, extras)``.
 

@@ -7,9 +7,9 @@ from tfreid.evaluation.embedding import (
     embed,
     evaluate_encoder,
     held_out_scores,
+    score_held_out,
     score_embeddings,
 )
 
 __all__ = ["EvaluationSplit", "as_split", "chance_scores", "embed", "evaluate_encoder",
-           "held_out_scores",
-           "score_embeddings"]
+           "held_out_scores", "score_embeddings", "score_held_out"]

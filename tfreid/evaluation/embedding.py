@@ -17,11 +17,10 @@ from tfreid.data.reader import SplitArrays
 from tfreid.data.record_images import RecordImages
 from tfreid.errors import DataError, TrainingError
 from tfreid.metrics import (
-    clustering_nmi,
     correlated_features,
     evaluate_ranking,
+    evaluate_retrieval,
     mean_absolute_correlation,
-    recall_at_k,
 )
 from tfreid.metrics.revisited import evaluate_revisited
 
@@ -122,17 +121,28 @@ def evaluate_encoder(encoder: keras.Model, query: Any, gallery: Any,
 def held_out_scores(encoder: keras.Model, query: Any, gallery: Any, metric: str = "euclidean",
                     revisited: dict[str, np.ndarray] | None = None,
                     seed: int = 0) -> dict[str, Any]:
-    """The final evaluation of a run on held-out identities: ``score_embeddings`` (rank-k,
-    mAP, mAC, CF), Recall@1/2/4/8 and NMI over all held-out images (leave-one-out, the
-    thesis' protocol), and mAP Easy / Medium / Hard where ``revisited`` masks are given."""
+    """The final evaluation of a run on held-out identities (``score_held_out``) by
+    ``encoder``."""
     query, gallery = as_split(query), as_split(gallery)
-    q, g = embed(encoder, query.images), embed(encoder, gallery.images)
-    scores = score_embeddings(q, query, g, gallery, metric)
-    every, labels = np.concatenate([q, g]), np.concatenate([query.identities,
-                                                            gallery.identities])
-    scores.update({f"recall_at_{k}": value
-                   for k, value in recall_at_k(every, labels, metric=metric).items()})
-    scores["nmi"] = clustering_nmi(every, labels, seed)
+    return score_held_out(embed(encoder, query.images), query, embed(encoder, gallery.images),
+                          gallery, metric, revisited, seed)
+
+
+def score_held_out(query_embeddings: np.ndarray, query: Any, gallery_embeddings: np.ndarray,
+                   gallery: Any, metric: str = "euclidean",
+                   revisited: dict[str, np.ndarray] | None = None,
+                   seed: int = 0) -> dict[str, Any]:
+    """``score_embeddings`` (rank-k, mAP, mAC, CF), the retrieval measures (precision@1,
+    R-precision, MAP@R, MRR), Recall@1/2/4/8 and NMI / AMI over all held-out images
+    (leave-one-out, the thesis' protocol), and mAP Easy / Medium / Hard where
+    ``revisited`` masks are given."""
+    query, gallery = as_split(query), as_split(gallery)
+    q, g = query_embeddings, gallery_embeddings
+    report = evaluate_retrieval(q, query.identities, g, gallery.identities, query.cameras,
+                                gallery.cameras, metric, seed=seed)
+    every = np.concatenate([q, g])
+    scores = {**report, "mAC": mean_absolute_correlation(every),
+              "CF": correlated_features(every)}
     if revisited is not None:
         scores.update(evaluate_revisited(q, g, revisited["easy"], revisited["hard"],
                                          revisited["junk"], metric))

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from tfreid.errors import DataError
-from tfreid.metrics.ranking import pairwise_distances
+from tfreid.metrics.ranking import match_ranks, pairwise_distances
 
 
 def top_k_accuracy(probabilities: np.ndarray, labels: np.ndarray, classes: np.ndarray,
@@ -67,31 +67,40 @@ def knn_accuracy(train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray,
 
 def recall_at_k(embeddings: np.ndarray, labels: np.ndarray, ks: tuple[int, ...] = (1, 2, 4, 8),
                 metric: str = "euclidean") -> dict[int, float]:
-    """Recall@k for each k: a same-class sample among the k nearest others (leave-one-out)."""
-    distances = pairwise_distances(embeddings, embeddings, metric)
-    np.fill_diagonal(distances, np.inf)
-    nearest = np.argsort(distances, axis=1, kind="stable")[:, :max(ks)]
-    hits = np.asarray(labels)[nearest] == np.asarray(labels)[:, None]
-    return {k: float(np.mean(hits[:, :k].any(axis=1))) for k in ks}
+    """Recall@k for each k: a same-class sample among the k nearest others (leave-one-out).
+
+    Every sample queries all the others (``match_ranks`` with a camera of its own,
+    so only itself is left out; ties against the query); one alone in its class
+    counts as a miss.
+    """
+    own = np.arange(len(embeddings))
+    ranks = match_ranks(embeddings, labels, embeddings, labels, own, own, metric)
+    first = np.array([r[0] if len(r) else np.iinfo(np.int64).max for r in ranks])
+    return {k: float(np.mean(first <= k)) for k in ks}
 
 
-def clustering_nmi(embeddings: np.ndarray, labels: np.ndarray, seed: int = 0) -> float:
-    """NMI between k-means clusters (k = number of classes) and the labels.
+def cluster_labels(embeddings: np.ndarray, labels: np.ndarray, seed: int = 0) -> np.ndarray:
+    """k-means cluster of every embedding, k = number of classes.
 
     Embeddings with fewer distinct points than classes (an untrained or collapsed
-    encoder) give fewer clusters, and a low NMI, without scikit-learn's warning.
+    encoder) give fewer clusters, without scikit-learn's warning.
     """
     import warnings
 
     from sklearn.cluster import KMeans
     from sklearn.exceptions import ConvergenceWarning
-    from sklearn.metrics import normalized_mutual_info_score
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        clusters = KMeans(len(np.unique(labels)), n_init=10,
-                          random_state=seed).fit_predict(embeddings)
-    return float(normalized_mutual_info_score(labels, clusters))
+        return KMeans(len(np.unique(labels)), n_init=10,
+                      random_state=seed).fit_predict(embeddings)
+
+
+def clustering_nmi(embeddings: np.ndarray, labels: np.ndarray, seed: int = 0) -> float:
+    """NMI between k-means clusters (``cluster_labels``) and the labels."""
+    from sklearn.metrics import normalized_mutual_info_score
+
+    return float(normalized_mutual_info_score(labels, cluster_labels(embeddings, labels, seed)))
 
 
 def evaluate_classes(embeddings: np.ndarray, labels: np.ndarray, probe_fraction: float = 0.2,

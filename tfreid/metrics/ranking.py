@@ -1,13 +1,15 @@
 """Re-identification ranking: CMC curve, rank-1 and mean average precision.
 
-A query is compared with every gallery entry; the gallery is sorted by distance
-and the ranks of the entries of the query's identity give the CMC curve (rank-k
+A query is compared with every gallery entry; the ranks of the entries of the
+query's identity in the gallery ordered by distance give the CMC curve (rank-k
 accuracy: the share of queries with a true match among the k nearest) and the
 average precision (mean over the query's true matches of the precision at the
 match's rank). With cameras given, the Market-1501 protocol applies (Zheng et
 al., ICCV 2015): gallery entries of the same identity *and* camera as the query
 are left out of its ranking, and a query with no valid match left is not scored
-(it is counted in ``num_invalid_queries``).
+(it is counted in ``num_invalid_queries``). Only the true matches are ranked
+(``match_ranks``), never the whole gallery: a match's rank is its position
+among the matches plus the valid non-matches at most as far.
 """
 
 from collections.abc import Callable
@@ -16,9 +18,6 @@ from typing import Any
 import numpy as np
 
 from tfreid.errors import ConfigError, DataError
-
-_QUERY_CHUNK = 512
-
 
 Metric = str | Callable[[np.ndarray, np.ndarray], np.ndarray]
 
@@ -47,25 +46,7 @@ def pairwise_distances(a: np.ndarray, b: np.ndarray, metric: Metric = "euclidean
     raise ConfigError(f"unknown metric {metric!r}; use euclidean, sqeuclidean or cosine")
 
 
-def _rank_chunk(
-    distances: np.ndarray,
-    query_ids: np.ndarray,
-    gallery_ids: np.ndarray,
-    valid: np.ndarray,
-    max_rank: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """CMC hits (q, max_rank), average precision (q,) and has-match flags (q,)."""
-    order = np.argsort(distances, axis=1, kind="stable")
-    kept = np.take_along_axis(valid, order, axis=1)
-    matches = (gallery_ids[order] == query_ids[:, None]) & kept
-    has_match = matches.any(axis=1)
-    kept_rank = np.cumsum(kept, axis=1)  # 1-based rank among kept entries
-    first = np.where(matches, kept_rank, np.iinfo(np.int64).max).min(axis=1)
-    cmc = first[:, None] <= np.arange(1, max_rank + 1)[None, :]
-    hits_so_far = np.cumsum(matches, axis=1)
-    precision = np.where(matches, hits_so_far / np.maximum(kept_rank, 1), 0.0)
-    ap = precision.sum(axis=1) / np.maximum(matches.sum(axis=1), 1)
-    return cmc, ap, has_match
+_CHUNK_ELEMENTS = 2**22  # distances held at once: memory is bounded by this, not the gallery
 
 
 def _check_inputs(q_emb, q_ids, g_emb, g_ids) -> None:
@@ -75,6 +56,57 @@ def _check_inputs(q_emb, q_ids, g_emb, g_ids) -> None:
         raise DataError("empty query or gallery: nothing to rank")
     if q_emb.shape[1] != g_emb.shape[1]:
         raise DataError(f"query dim {q_emb.shape[1]} != gallery dim {g_emb.shape[1]}")
+
+
+def _ranks_of_row(distances: np.ndarray, matches: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """Sorted 1-based ranks of the true matches of one query.
+
+    ``others`` holds the distances of the valid non-matches and +inf elsewhere.
+    Only the matches are sorted: a non-match falls before the matches at or
+    beyond the position ``searchsorted`` gives it, so the cumulative count of
+    non-matches per position, plus the match's own position, is its rank.
+    """
+    match_distances = np.sort(distances[matches])
+    count = len(match_distances)
+    if count == 0:
+        return match_distances.astype(np.int64)
+    slots = np.searchsorted(match_distances, others, side="left")
+    before = np.cumsum(np.bincount(slots, minlength=count + 1)[:count])
+    return np.arange(1, count + 1) + before
+
+
+def match_ranks(
+    query_embeddings: np.ndarray, query_ids: np.ndarray, gallery_embeddings: np.ndarray,
+    gallery_ids: np.ndarray, query_cameras: np.ndarray | None = None,
+    gallery_cameras: np.ndarray | None = None, metric: Metric = "euclidean",
+    chunk_elements: int = _CHUNK_ELEMENTS,
+) -> list[np.ndarray]:
+    """For every query, the sorted 1-based ranks of its true matches in its ranked gallery.
+
+    The gallery is ranked by distance; entries of the query's identity and
+    camera are left out when cameras are given (Market-1501). Ties go against
+    the query: a non-match at the same distance as a true match ranks before it,
+    so a collapsed embedding scores no better than chance. A query without a
+    true match gets an empty array. Distances are computed for as many queries
+    at a time as fit in ``chunk_elements`` values.
+    """
+    q_emb, g_emb = np.asarray(query_embeddings), np.asarray(gallery_embeddings)
+    q_ids, g_ids = np.asarray(query_ids).reshape(-1), np.asarray(gallery_ids).reshape(-1)
+    _check_inputs(q_emb, q_ids, g_emb, g_ids)
+    use_cameras = query_cameras is not None and gallery_cameras is not None
+    q_cams = np.asarray(query_cameras).reshape(-1) if use_cameras else None
+    g_cams = np.asarray(gallery_cameras).reshape(-1) if use_cameras else None
+    step = max(1, chunk_elements // len(g_ids))
+    ranks = []
+    for start in range(0, len(q_ids), step):
+        stop = start + step
+        distances = pairwise_distances(q_emb[start:stop], g_emb, metric)
+        same_id = q_ids[start:stop, None] == g_ids[None, :]
+        matches = same_id & (q_cams[start:stop, None] != g_cams[None, :]) if use_cameras \
+            else same_id
+        others = np.where(same_id, np.inf, distances)
+        ranks += [_ranks_of_row(d, m, o) for d, m, o in zip(distances, matches, others)]
+    return ranks
 
 
 def evaluate_ranking(
@@ -93,36 +125,26 @@ def evaluate_ranking(
     ``mAP``, ``num_queries`` (queries scored) and ``num_invalid_queries``
     (queries without any valid true match, left out). Average precision of one
     query is sum_k P(k) rel(k) / #matches, P(k) the precision among the first k
-    kept entries (the definition of torchreid and TensorFlow Similarity).
+    kept entries (the definition of torchreid and TensorFlow Similarity). Ties
+    go against the query (``match_ranks``).
     """
-    q_emb, g_emb = np.asarray(query_embeddings), np.asarray(gallery_embeddings)
-    q_ids, g_ids = np.asarray(query_ids), np.asarray(gallery_ids)
-    _check_inputs(q_emb, q_ids, g_emb, g_ids)
-    use_cameras = query_cameras is not None and gallery_cameras is not None
-    max_rank = min(max_rank, len(g_ids))
-    cmc_rows, ap_rows, valid_rows = [], [], []
-    for start in range(0, len(q_ids), _QUERY_CHUNK):
-        stop = start + _QUERY_CHUNK
-        distances = pairwise_distances(q_emb[start:stop], g_emb, metric)
-        valid = np.ones(distances.shape, dtype=bool)
-        if use_cameras:
-            same_id = q_ids[start:stop, None] == g_ids[None, :]
-            same_cam = np.asarray(query_cameras)[start:stop, None] == np.asarray(
-                gallery_cameras
-            )[None, :]
-            valid = ~(same_id & same_cam)
-        cmc, ap, has_match = _rank_chunk(distances, q_ids[start:stop], g_ids, valid, max_rank)
-        cmc_rows.append(cmc[has_match])
-        ap_rows.append(ap[has_match])
-        valid_rows.append(has_match)
-    has_match = np.concatenate(valid_rows)
-    if not has_match.any():
+    ranks = match_ranks(query_embeddings, query_ids, gallery_embeddings, gallery_ids,
+                        query_cameras, gallery_cameras, metric)
+    return scores_of_ranks(ranks, min(max_rank, len(np.asarray(gallery_ids).reshape(-1))))
+
+
+def scores_of_ranks(ranks: list[np.ndarray], max_rank: int) -> dict[str, Any]:
+    """CMC, rank-1, mAP and query counts from ``match_ranks``' output."""
+    scored = [r for r in ranks if len(r)]
+    if not scored:
         raise DataError("no query has a true match in the gallery: cannot score the ranking")
-    cmc_curve = np.concatenate(cmc_rows).mean(axis=0)
+    first = np.array([r[0] for r in scored])
+    cmc_curve = (first[:, None] <= np.arange(1, max_rank + 1)[None, :]).mean(axis=0)
+    average_precision = [np.mean(np.arange(1, len(r) + 1) / r) for r in scored]
     return {
         "cmc": cmc_curve,
         "rank1": float(cmc_curve[0]),
-        "mAP": float(np.concatenate(ap_rows).mean()),
-        "num_queries": int(has_match.sum()),
-        "num_invalid_queries": int((~has_match).sum()),
+        "mAP": float(np.mean(average_precision)),
+        "num_queries": len(scored),
+        "num_invalid_queries": len(ranks) - len(scored),
     }

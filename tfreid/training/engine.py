@@ -21,7 +21,7 @@ from tfreid.backend import keras
 from tfreid.catalog import METHODS
 from tfreid.data.reader import SplitArrays
 from tfreid.errors import ConfigError, OutputError, describe
-from tfreid.evaluation.embedding import chance_scores, held_out_scores
+from tfreid.evaluation.embedding import chance_scores, embed, score_held_out
 from tfreid.export.saved_model import export_saved_model
 from tfreid.io.outputs import check_new_output, check_not_nested, ensure_writable_dir
 from tfreid.losses.metric_loss import set_cross_replica
@@ -35,6 +35,7 @@ from tfreid.training.methods.base import Method
 from tfreid.training.placement import Placement, worker_run
 from tfreid.training.run_data import load_reid_data
 from tfreid.training.run_folder import RunFolder, locate_run
+from tfreid.training.run_summaries import write_run_summaries
 
 
 def make_method(config: RunConfig) -> Method:
@@ -193,16 +194,18 @@ def export_dir_of(config: RunConfig, run: RunFolder) -> Path | None:
 def finish_run(method: Method, encoder: keras.Model, data: dict[str, SplitArrays],
                run: RunFolder, export_dir: Path | None, history: dict[str, list[float]],
                bests: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
-    """Save the encoder, evaluate on the held-out query/gallery, save the results, then export.
+    """Save the encoder, evaluate on the held-out query/gallery, save the results, write
+    the TensorBoard summaries (test scalars, HParams, Projector), then export.
 
     The trained encoder (``encoder.keras``) and ``results.json`` are written
-    before the export, so an export that fails (no permission, full disk)
-    loses nothing: the error says how to export the run again.
+    before the summaries and the export, so one that fails (no permission, full
+    disk) loses nothing: the error says how to export the run again.
     """
     config = method.config
     run.save_encoder(encoder)
-    test = held_out_scores(encoder, data["query"], data["gallery"], method.metric,
-                           data.get("revisited"), config.seed)
+    embeddings = embed(encoder, data["query"].images), embed(encoder, data["gallery"].images)
+    test = score_held_out(embeddings[0], data["query"], embeddings[1], data["gallery"],
+                          method.metric, data.get("revisited"), config.seed)
     validation = data.get("validation")
     validation_ids = [] if validation is None else sorted(
         int(i) for i in set(validation.identities.tolist()))
@@ -222,6 +225,8 @@ def finish_run(method: Method, encoder: keras.Model, data: dict[str, SplitArrays
     }
     run.save_results(results)
     run.finish()
+    write_run_summaries(run.path, config.to_dict(), results["test"], epochs, embeddings,
+                        data["query"], data["gallery"])
     if export_dir is not None:
         try:
             export_saved_model(encoder, export_dir, metadata={"run": run.name,

@@ -1,0 +1,125 @@
+"""tfreid embed / search / evaluate on an export and a small dataset, as a user runs them."""
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tfreid.backend import keras
+from tfreid.cli.main import main
+from tfreid.data import load_split
+from tfreid.export.embedding import embed_with_export
+from tfreid.export.saved_model import export_saved_model
+from tfreid.metrics import evaluate_retrieval
+from tfreid.models import table1_cnn
+from tfreid.plots.ranked import GREEN, RED
+
+
+@pytest.fixture(scope="module")
+def export(tmp_path_factory):
+    keras.utils.set_random_seed(3)
+    path = tmp_path_factory.mktemp("export") / "model"
+    export_saved_model(table1_cnn((40, 40, 3), 8, width=0.5), path)
+    return path
+
+
+def split(dataset, name):
+    return load_split(dataset, name, (40, 40))
+
+
+def test_embed_writes_embeddings_identities_and_files(tmp_path, export, tiny_dataset, capsys):
+    out = tmp_path / "gallery.npz"
+    assert main(["embed", str(export), "--dataset", str(tiny_dataset), "--out", str(out)]) == 0
+    assert "written:" in capsys.readouterr().out
+    gallery = split(tiny_dataset, "gallery")
+    saved = np.load(out)
+    np.testing.assert_allclose(saved["embeddings"], embed_with_export(export, gallery.images),
+                               rtol=1e-5, atol=1e-6)
+    assert saved["identities"].tolist() == [str(i) for i in gallery.identities]
+    assert saved["files"].tolist() == gallery.filenames.tolist()
+    assert main(["embed", str(export), "--dataset", str(tiny_dataset), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "already exists; use --overwrite" in err
+
+
+def test_search_prints_the_top_k_and_draws_true_matches_green(tmp_path, export, tiny_dataset,
+                                                              capsys):
+    index = tmp_path / "index"
+    assert main(["embed", str(export), "--dataset", str(tiny_dataset), "--index",
+                 str(index)]) == 0
+    capsys.readouterr()
+    image = tmp_path / "ranked.png"
+    assert main(["search", str(index), "--dataset", str(tiny_dataset), "-k", "3",
+                 "--image", str(image)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    query, gallery = split(tiny_dataset, "query"), split(tiny_dataset, "gallery")
+    q, g = embed_with_export(export, query.images), embed_with_export(export, gallery.images)
+    nearest = np.argsort(np.linalg.norm(q[:, None] - g[None], axis=-1), axis=1)[:, :3]
+    assert lines[0].split() == ["query", "rank", "distance", "identity", "match", "file"]
+    assert lines[-1] == f"written: {image}"
+    rows = [line.split() for line in lines[1:-1]]
+    assert len(rows) == 3 * len(query.identities)
+    first = rows[0]  # query file, rank 1, distance, identity, mark, gallery file
+    assert first[1] == "1" and first[3] == str(gallery.identities[nearest[0, 0]])
+    assert first[5] == gallery.filenames[nearest[0, 0]]
+    assert first[4] == ("yes" if gallery.identities[nearest[0, 0]] == query.identities[0]
+                        else "no")
+    pixels = np.asarray(Image.open(image))
+    hits = gallery.identities[nearest] == query.identities[:, None]
+    for colour, expected in ((GREEN, hits.any()), (RED, (~hits).any())):
+        assert (pixels == colour).all(axis=-1).any() == expected
+    assert main(["search", str(index), "--dataset", str(tiny_dataset), "--image",
+                 str(image)]) == 2
+    assert "already exists; use --overwrite" in capsys.readouterr().err
+
+
+def test_search_with_image_files_reads_identities_from_market_names(tmp_path, export,
+                                                                    tiny_dataset, capsys):
+    gallery = split(tiny_dataset, "gallery")
+    folder = tmp_path / "queries"
+    folder.mkdir()
+    for i in range(2):
+        Image.fromarray(gallery.images[i]).save(
+            folder / f"{int(gallery.identities[i]):04d}_c9s1_000001_0{i}.png")
+    index = tmp_path / "index"
+    assert main(["embed", str(export), "--dataset", str(tiny_dataset), "--index", str(index),
+                 "--kind", "int8"]) == 0
+    capsys.readouterr()
+    assert main(["search", str(index), "--images", str(folder), "-k", "1", "--image", ""]) == 0
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()[1:]]
+    # each query is a gallery image itself: found at distance ~0, its own identity, a match
+    assert [row[3] for row in rows] == [str(i) for i in gallery.identities[:2]]
+    assert all(float(row[2]) < 0.05 and row[4] == "yes" for row in rows)
+
+
+def test_evaluate_reports_what_evaluate_retrieval_computes(tmp_path, export, tiny_dataset,
+                                                           capsys):
+    out = tmp_path / "report.json"
+    assert main(["evaluate", str(export), "--dataset", str(tiny_dataset), "--out",
+                 str(out)]) == 0
+    printed = capsys.readouterr().out
+    report = json.loads(out.read_text())
+    query, gallery = split(tiny_dataset, "query"), split(tiny_dataset, "gallery")
+    expected = evaluate_retrieval(embed_with_export(export, query.images), query.identities,
+                                  embed_with_export(export, gallery.images), gallery.identities,
+                                  query.cameras, gallery.cameras)
+    for name in ("rank1", "mAP", "map_at_r", "r_precision", "mrr", "recall_at_1", "nmi", "ami"):
+        assert report[name] == pytest.approx(expected[name], abs=1e-6), name
+    assert f"map_at_r        {report['map_at_r']:.4f}" in printed and "mAC" in report
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["search", "/nonexistent/index"], "is not a tfreid index"),
+    (["embed", "/nonexistent/model", "--out", "x.npz"], "neither a tfreid SavedModel"),
+    (["embed", "m", "--out", "x.npz", "--index", "i"], "not allowed with argument"),
+    (["evaluate", "m", "--metric", "hamming"], "invalid choice"),
+])
+def test_errors_are_one_line(capsys, argv, message):
+    try:
+        status = main(argv)
+    except SystemExit as stop:  # argparse's own errors (tfreid's parser: one line, status 2)
+        status = stop.code
+    assert status == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: ") and message in err

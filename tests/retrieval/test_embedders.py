@@ -1,0 +1,68 @@
+"""An index built from a Keras encoder, its SavedModel export and a TFLite int8 model."""
+
+import json
+
+import numpy as np
+import pytest
+
+from tfreid.backend import keras
+from tfreid.compression.quantization import quantize_encoder
+from tfreid.compression.tflite import to_tflite
+from tfreid.errors import DataError
+from tfreid.export.saved_model import export_saved_model
+from tfreid.models import table1_cnn
+from tfreid.retrieval import EmbeddingIndex, embed_batches, embedder_for
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    keras.utils.set_random_seed(1)
+    return table1_cnn((40, 40, 3), 8, width=0.5)
+
+
+@pytest.fixture(scope="module")
+def images():
+    return np.random.default_rng(2).integers(0, 256, (30, 40, 40, 3)).astype(np.uint8)
+
+
+def test_keras_and_saved_model_indexes_agree(tmp_path, encoder, images, capsys):
+    export_saved_model(encoder, tmp_path / "export")
+    ids = np.arange(30) % 5
+    from_keras = EmbeddingIndex.build(encoder, images[:20], ids[:20], batch_size=8)
+    from_export = EmbeddingIndex.build(str(tmp_path / "export"), images[:20], ids[:20],
+                                       batch_size=7)
+    assert "embedded 20/20 images" in capsys.readouterr().err  # progress: stderr, not stdout
+    expected = np.asarray(encoder(images, training=False))
+    exported = embed_batches(embedder_for(tmp_path / "export"), images, progress=False)
+    np.testing.assert_allclose(exported, expected, rtol=1e-5, atol=1e-5)
+    a, b = from_keras.search(expected[20:], 4), from_export.search(expected[20:], 4)
+    np.testing.assert_array_equal(a.indices, b.indices)
+    np.testing.assert_allclose(a.distances, b.distances, rtol=1e-5, atol=1e-5)
+    assert from_export.source == f"saved_model:{(tmp_path / 'export').resolve()}"
+    from_export.save(tmp_path / "index")
+    saved = json.loads((tmp_path / "index" / "manifest.json").read_text())
+    assert saved["source"] == from_export.source and saved["count"] == 20
+
+
+def test_tflite_int8_model_builds_an_index(tmp_path, encoder, images):
+    qat = quantize_encoder(encoder, "all", calibration_images=images.astype(np.float32))
+    path = tmp_path / "model.tflite"
+    path.write_bytes(to_tflite(qat, "int8"))
+    embedder = embedder_for(path)
+    assert embedder.image_size == (40, 40) and embedder.dim == 8
+    index = EmbeddingIndex.build(path, images, np.arange(30) % 5, progress=False)
+    assert index.source == f"tflite:{path.resolve()}" and len(index) == 30
+    expected = qat(images.astype(np.float32), training=False).numpy()
+    got = embed_batches(embedder, images, batch_size=11, progress=False)
+    step = np.abs(expected).max() / 64  # a few int8 output steps
+    assert np.abs(got - expected).max() <= 4 * step
+    nearest = index.search(got[:5], 1)
+    np.testing.assert_array_equal(nearest.indices[:, 0], np.arange(5))
+
+
+def test_what_cannot_embed(tmp_path, encoder):
+    (tmp_path / "folder").mkdir()
+    with pytest.raises(DataError, match="neither a tfreid SavedModel"):
+        embedder_for(tmp_path / "folder")
+    with pytest.raises(DataError, match="images of 16x16 px given to a model of 40x40"):
+        embed_batches(embedder_for(encoder), np.zeros((2, 16, 16, 3), np.uint8))

@@ -1,0 +1,98 @@
+"""``embed``: images (files, folders or a TFRecord split) through an export -> an ``.npz``
+of embeddings, identities and file names, or straight into a saved index."""
+
+import argparse
+from collections.abc import Sequence
+
+from tfreid.cli.errors import run_cli
+from tfreid.cli.parsing import ArgumentParser
+from tfreid.option_types import positive_int
+
+
+def add_model_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("model", help="a tfreid SavedModel export folder or a .tflite file")
+
+
+def add_image_arguments(parser: argparse.ArgumentParser, split: str) -> None:
+    group = parser.add_argument_group("images (files and folders, or a TFRecord split)")
+    which = group.add_mutually_exclusive_group()
+    which.add_argument("--images", nargs="+", metavar="PATH",
+                       help="image files or folders (a folder of identity subfolders names each "
+                            "image's identity; Market-1501 names give identity and camera)")
+    which.add_argument("--dataset", help="a tfreid TFRecord dataset instead of --images "
+                                         "(default: the embedded surface set)")
+    group.add_argument("--split", default=split, help="the --dataset split")
+    group.add_argument("--limit", type=positive_int, help="only the first N images of --split")
+    group.add_argument("--batch-size", type=positive_int, default=128)
+
+
+def image_source(args: argparse.Namespace, image_size: tuple[int, int]):
+    """The ImageSource the image arguments name."""
+    from tfreid.data import ensure_default_dataset
+    from tfreid.workflows.retrieval import dataset_source, files_source
+
+    if args.images:
+        return files_source(args.images, image_size, args.batch_size, args.limit)
+    dataset = args.dataset or ensure_default_dataset()
+    return dataset_source(dataset, args.split, image_size, args.limit)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from tfreid.retrieval.names import DEFAULT_PARAMETERS, KINDS, METRICS
+
+    parser = ArgumentParser(prog="tfreid embed", description="Embed images with an export into "
+                            "an .npz (embeddings, identities, cameras, files) or an index.")
+    add_model_argument(parser)
+    add_image_arguments(parser, "gallery")
+    out = parser.add_mutually_exclusive_group(required=True)
+    out.add_argument("--out", help="write an .npz file")
+    out.add_argument("--index", help="write a searchable index folder (tfreid search)")
+    index = parser.add_argument_group("index (with --index)")
+    index.add_argument("--kind", choices=KINDS, default="flat",
+                       help="flat: exact; ivfpq, hnsw: approximate; int8: exact on int8 codes")
+    index.add_argument("--metric", choices=METRICS, default="euclidean")
+    for name, default in DEFAULT_PARAMETERS.items():
+        index.add_argument(f"--{name.replace('_', '-')}", dest=name, type=positive_int,
+                           default=default)
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace --out, or --index if tfreid wrote it")
+    return parser
+
+
+def check_outputs(args: argparse.Namespace) -> None:
+    """Refuse an output that may not be written before anything is embedded."""
+    from pathlib import Path
+
+    from tfreid.errors import OutputError
+    from tfreid.io.outputs import check_new_output
+
+    if args.out and Path(args.out).exists() and not args.overwrite:
+        raise OutputError(f"{args.out} already exists; use --overwrite to replace it")
+    if args.index:
+        check_new_output(args.index, args.overwrite)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+
+    def command() -> int:
+        from tfreid.retrieval import embedder_for
+        from tfreid.retrieval.names import DEFAULT_PARAMETERS
+        from tfreid.workflows.retrieval import build_index, embed_source, write_embeddings
+
+        check_outputs(args)
+        embedder = embedder_for(args.model)
+        source = image_source(args, embedder.image_size)
+        if args.out:
+            embeddings = embed_source(embedder, source, args.batch_size)
+            write_embeddings(args.out, embeddings, source, embedder.name, args.overwrite)
+            print(f"written: {args.out} ({len(source)} embeddings of {embedder.dim} dims)")
+            return 0
+        parameters = {name: getattr(args, name) for name in DEFAULT_PARAMETERS}
+        index = build_index(embedder, source, args.metric, args.kind, args.batch_size,
+                            **parameters)
+        index.save(args.index, overwrite=args.overwrite)
+        print(f"written: {args.index} ({len(index)} entries, {args.kind}, {args.metric})")
+        return 0
+
+    return run_cli(command)

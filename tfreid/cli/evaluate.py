@@ -1,0 +1,66 @@
+"""``evaluate``: an export on a dataset's query and gallery -> rank-k, mAP, mAC, CF and the
+retrieval measures (precision@1, R-precision, MAP@R, MRR, Recall@k, NMI, AMI)."""
+
+import argparse
+from collections.abc import Sequence
+
+from tfreid.cli.embed import add_model_argument
+from tfreid.cli.errors import run_cli
+from tfreid.cli.parsing import ArgumentParser
+from tfreid.option_types import positive_int
+
+SHOWN = ("rank1", "rank5", "rank10", "mAP", "precision_at_1", "r_precision", "map_at_r", "mrr",
+         "recall_at_1", "recall_at_4", "nmi", "ami", "mAC", "CF")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from tfreid.retrieval.names import METRICS
+
+    parser = ArgumentParser(prog="tfreid evaluate", description="Score an export on a tfreid "
+                            "dataset's query and gallery splits (Market-1501 camera rule).")
+    add_model_argument(parser)
+    parser.add_argument("--dataset", help="tfreid TFRecord dataset (default: the embedded "
+                                          "surface set)")
+    parser.add_argument("--query-split", default="query")
+    parser.add_argument("--gallery-split", default="gallery")
+    parser.add_argument("--metric", choices=METRICS, default="euclidean")
+    parser.add_argument("--batch-size", type=positive_int, default=128)
+    parser.add_argument("--out", help="write the report as JSON")
+    parser.add_argument("--overwrite", action="store_true", help="replace --out")
+    return parser
+
+
+def format_report(report: dict) -> str:
+    """The measures as a two-column table."""
+    lines = [f"{report['model']} on {report['dataset']}: {report['queries']} queries "
+             f"({report['num_invalid_queries']} without a valid match), {report['gallery']} "
+             "gallery images"]
+    lines += [f"  {name:<15} {report[name]:.4f}" if isinstance(report[name], float)
+              else f"  {name:<15} {report[name]}" for name in SHOWN if name in report]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+
+    def command() -> int:
+        from pathlib import Path
+
+        from tfreid.data import ensure_default_dataset
+        from tfreid.errors import OutputError
+        from tfreid.io.atomic import write_json
+        from tfreid.retrieval import embedder_for
+        from tfreid.workflows.retrieval import evaluate_model
+
+        if args.out and Path(args.out).exists() and not args.overwrite:
+            raise OutputError(f"{args.out} already exists; use --overwrite to replace it")
+        dataset = args.dataset or ensure_default_dataset()
+        report = evaluate_model(embedder_for(args.model), dataset, args.query_split,
+                                args.gallery_split, args.metric, args.batch_size)
+        print(format_report(report))
+        if args.out:
+            write_json(args.out, report)
+            print(f"written: {args.out}")
+        return 0
+
+    return run_cli(command)

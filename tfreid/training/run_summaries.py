@@ -1,0 +1,72 @@
+"""What a finished run adds to TensorBoard, in its own folder (a run of ``--logdir logs``):
+
+* the held-out test scores as scalars ``test/<measure>`` at the last epoch;
+* the run's settings as HParams (``hp.hparams``) with those scalars as its
+  metrics, so the HParams tab compares the runs of a sweep side by side;
+* the held-out query and gallery embeddings in the Projector, with a sprite of
+  their images and identity / split / camera labels.
+"""
+
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tfreid.backend import tf
+from tfreid.callbacks.projector import write_projector
+from tfreid.errors import describe
+
+TEST_SCALARS = ("rank1", "rank5", "mAP", "map_at_r", "r_precision", "mrr", "recall_at_1",
+                "nmi", "ami", "mAC", "CF")
+
+
+def flat_hparams(config: dict[str, Any]) -> dict[str, bool | int | float | str]:
+    """The run settings HParams can show: scalars, tuples as text, method options as
+    ``option.<name>``; nothing that is None."""
+    flat: dict[str, Any] = {}
+    for key, value in config.items():
+        if key == "options":
+            flat.update({f"option.{k}": v for k, v in (value or {}).items()})
+        else:
+            flat[key] = value
+    return {k: v if isinstance(v, bool | int | float | str) else str(v)
+            for k, v in flat.items() if v is not None}
+
+
+def write_test_summaries(run_dir: Path, config: dict[str, Any], test: dict[str, Any],
+                         step: int) -> None:
+    """Test scalars and HParams in ``run_dir`` (module docstring)."""
+    from tensorboard.plugins.hparams import api as hp
+
+    writer = tf.summary.create_file_writer(str(run_dir))
+    with writer.as_default():
+        hp.hparams(flat_hparams(config), trial_id=run_dir.name)
+        for name in TEST_SCALARS:
+            if name in test:
+                tf.summary.scalar(f"test/{name}", float(test[name]), step=step)
+    writer.close()
+
+
+def write_projection(run_dir: Path, query_embeddings: np.ndarray, query,
+                     gallery_embeddings: np.ndarray, gallery) -> None:
+    """The held-out embeddings in the Projector, labelled by identity, split and camera."""
+    splits = np.array(["query"] * len(query.identities) + ["gallery"] * len(gallery.identities))
+    write_projector(run_dir, "held_out", np.concatenate([query_embeddings, gallery_embeddings]),
+                    [query.images, gallery.images],
+                    {"identity": np.concatenate([query.identities, gallery.identities]),
+                     "split": splits,
+                     "camera": np.concatenate([query.cameras, gallery.cameras])})
+
+
+def write_run_summaries(run_dir: Path, config: dict[str, Any], test: dict[str, Any], step: int,
+                        embeddings: tuple[np.ndarray, np.ndarray], query, gallery) -> None:
+    """Everything of the module docstring. The run's results are saved before this runs:
+    a failure here (a full disk) is a warning, not the loss of the run."""
+    try:
+        write_test_summaries(run_dir, config, test, step)
+        write_projection(run_dir, embeddings[0], query, embeddings[1], gallery)
+    except Exception as error:  # the results are safe; say what is missing and go on
+        warnings.warn(f"the run is saved, but its TensorBoard summaries (test scalars, "
+                      f"HParams, Projector) could not be written: {describe(error)}",
+                      RuntimeWarning, stacklevel=2)

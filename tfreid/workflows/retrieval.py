@@ -1,0 +1,169 @@
+"""What ``tfreid embed``, ``search`` and ``evaluate`` do: images from files or a TFRecord
+split, embedded by an export, written as ``.npz`` or an index, searched, drawn, scored."""
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tfreid.data.image_files import ImageFileBatches, ImageFiles, list_image_files, read_image
+from tfreid.data.record_images import stream_split
+from tfreid.errors import DataError, OutputError
+from tfreid.io.atomic import atomic_file
+from tfreid.retrieval import Embedder, EmbeddingIndex, SearchResult, embed_batches
+
+
+@dataclass
+class ImageSource:
+    """Images to embed (a sized iterable of uint8 batches, or ``RecordImages``), with
+    identities (str, "" unknown), cameras (-1 unknown) and one metadata dict each."""
+
+    images: Any
+    identities: np.ndarray
+    cameras: np.ndarray
+    metadata: list[dict]
+
+    def __len__(self) -> int:
+        return len(self.identities)
+
+
+def files_source(items: list[str], image_size: tuple[int, int], batch_size: int = 128,
+                 limit: int | None = None) -> ImageSource:
+    """Image files and folders (``tfreid.data.image_files``), the first ``limit`` of them."""
+    files = list_image_files(items)
+    files = ImageFiles(files.paths[:limit], files.identities[:limit], files.cameras[:limit])
+    metadata = [{"file": str(path.resolve()), "camera": int(camera)}
+                for path, camera in zip(files.paths, files.cameras, strict=True)]
+    return ImageSource(ImageFileBatches(files.paths, image_size, batch_size), files.identities,
+                       files.cameras, metadata)
+
+
+def dataset_source(dataset: str | Path, split: str, image_size: tuple[int, int],
+                   limit: int | None = None) -> ImageSource:
+    """A split of a tfreid TFRecord dataset, read from its shards (first ``limit`` rows)."""
+    arrays = stream_split(dataset, split, image_size)
+    rows = np.arange(len(arrays.identities))[:limit]
+    metadata = [{"dataset": str(Path(dataset).resolve()), "split": split, "row": int(row),
+                 "file": str(arrays.filenames[row]), "camera": int(arrays.cameras[row])}
+                for row in rows]
+    return ImageSource(arrays.images[rows], arrays.identities[rows].astype(str),
+                       arrays.cameras[rows], metadata)
+
+
+def embed_source(embedder: Embedder, source: ImageSource, batch_size: int = 128,
+                 progress: bool = True) -> np.ndarray:
+    """(N, D) embeddings of a source, batch by batch."""
+    return embed_batches(embedder, source.images, batch_size, progress)
+
+
+def write_embeddings(path: str | Path, embeddings: np.ndarray, source: ImageSource,
+                     model: str, overwrite: bool = False) -> Path:
+    """``embeddings``, ``identities``, ``cameras``, ``files`` and ``model`` in one ``.npz``,
+    written atomically; an existing file only with ``overwrite``."""
+    path = Path(path)
+    if path.suffix != ".npz":
+        raise OutputError(f"--out {path} must end in .npz")
+    if path.exists() and not overwrite:
+        raise OutputError(f"{path} already exists; use --overwrite to replace it")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_file(path) as temporary, open(temporary, "wb") as handle:
+        np.savez(handle, embeddings=embeddings, identities=source.identities,
+                 cameras=source.cameras, model=np.array(model),
+                 files=np.array([m.get("file", "") for m in source.metadata], dtype=str))
+    return path
+
+
+def pixels_of(entries: list[dict], image_size: tuple[int, int]) -> list[np.ndarray]:
+    """The images metadata entries name (a file, or a row of a dataset split), in order."""
+    pixels: list[np.ndarray | None] = [None] * len(entries)
+    by_split: dict[tuple[str, str], list[int]] = {}
+    for position, entry in enumerate(entries):
+        if "dataset" in entry:
+            by_split.setdefault((entry["dataset"], entry["split"]), []).append(position)
+        elif entry.get("file") and Path(entry["file"]).is_file():
+            pixels[position] = read_image(Path(entry["file"]), image_size)
+        else:
+            pixels[position] = np.full((*image_size, 3), 200, np.uint8)  # nothing to show
+    for (dataset, split), positions in by_split.items():
+        rows = np.array([entries[p]["row"] for p in positions])
+        images = stream_split(dataset, split, image_size).images[rows]
+        for position, image in zip(positions, np.concatenate(list(images.batches(64))),
+                                   strict=True):
+            pixels[position] = image
+    return pixels
+
+
+def ranked_image(result: SearchResult, queries: ImageSource, query_rows: list[int],
+                 image_size: tuple[int, int]) -> np.ndarray:
+    """``ranked_results_image`` of the first queries: true matches green, false ones red,
+    unknown identities unframed."""
+    from tfreid.plots.ranked import ranked_results_image
+
+    query_pixels = pixels_of([queries.metadata[r] for r in query_rows], image_size)
+    ranked, matches, captions = [], [], []
+    for row in query_rows:
+        found = result.indices[row] >= 0
+        ranked.append(pixels_of([m for m, ok in zip(result.metadata[row], found) if ok],
+                                image_size))
+        known = queries.identities[row] != ""
+        matches.append([bool(result.identities[row][i] == queries.identities[row]) if known
+                        and result.identities[row][i] != "" else None
+                        for i in np.flatnonzero(found)])
+        captions.append([f"{i + 1}: {result.distances[row][i]:.3f}" for i in np.flatnonzero(found)])
+    return ranked_results_image(query_pixels, ranked, matches, captions,
+                                size=_drawing_size(image_size))
+
+
+def _drawing_size(image_size: tuple[int, int]) -> tuple[int, int]:
+    height, width = image_size
+    scale = 128 / max(height, width)
+    return max(1, round(height * scale)), max(1, round(width * scale))
+
+
+def search_table(result: SearchResult, queries: ImageSource, rows: list[int]) -> str:
+    """The top k of each query as text: rank, distance, identity, match mark, file."""
+    lines = [f"{'query':<28} {'rank':>4} {'distance':>9} {'identity':>10}  match  file"]
+    for row in rows:
+        name = Path(queries.metadata[row].get("file", str(row))).name[:28]
+        for rank, (index, distance) in enumerate(zip(result.indices[row],
+                                                     result.distances[row], strict=True)):
+            if index < 0:
+                continue
+            identity = str(result.identities[row][rank])
+            known = queries.identities[row] != "" and identity != ""
+            mark = ("yes" if identity == queries.identities[row] else "no") if known else "?"
+            file = Path(result.metadata[row][rank].get("file", "")).name
+            lines.append(f"{name if rank == 0 else '':<28} {rank + 1:>4} {distance:>9.4f} "
+                         f"{identity:>10}  {mark:<5}  {file}")
+    return "\n".join(lines)
+
+
+def evaluate_model(embedder: Embedder, dataset: str | Path, query_split: str = "query",
+                   gallery_split: str = "gallery", metric: str = "euclidean",
+                   batch_size: int = 128, progress: bool = True) -> dict[str, Any]:
+    """``evaluate_retrieval`` of a dataset's query and gallery splits, with mAC and CF."""
+    from tfreid.metrics import correlated_features, evaluate_retrieval, mean_absolute_correlation
+
+    query = dataset_source(dataset, query_split, embedder.image_size)
+    gallery = dataset_source(dataset, gallery_split, embedder.image_size)
+    q = embed_source(embedder, query, batch_size, progress)
+    g = embed_source(embedder, gallery, batch_size, progress)
+    if not len(q) or not len(g):
+        raise DataError(f"{dataset} has an empty {query_split} or {gallery_split} split")
+    report = evaluate_retrieval(q, query.identities, g, gallery.identities, query.cameras,
+                                gallery.cameras, metric)
+    every = np.concatenate([q, g])
+    report.update({"mAC": mean_absolute_correlation(every), "CF": correlated_features(every),
+                   "model": embedder.name, "dataset": str(dataset), "metric": metric,
+                   "queries": len(q), "gallery": len(g)})
+    report["cmc"] = np.asarray(report["cmc"]).tolist()
+    return report
+
+
+def build_index(embedder: Embedder, source: ImageSource, metric: str, kind: str,
+                batch_size: int = 128, **parameters: int) -> EmbeddingIndex:
+    """An index of a source's embeddings, identities and metadata."""
+    index = EmbeddingIndex(embedder.dim, metric, kind, embedder.name, **parameters)
+    index.add(embed_source(embedder, source, batch_size), source.identities, source.metadata)
+    return index
