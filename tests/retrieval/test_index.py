@@ -90,7 +90,7 @@ def test_approximate_search_recall_against_exact(kind, parameters, least, tmp_pa
     approximate.add(gallery, labels)
     truth = exact.search(queries, 10).indices
     found = approximate.search(queries, 10).indices
-    recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(truth, found)])
+    recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(truth, found, strict=True)])
     print(f"{kind} recall@10 against exact: {recall:.3f}")
     assert recall >= least
     approximate.save(tmp_path / kind)

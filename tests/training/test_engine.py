@@ -112,9 +112,9 @@ def test_tensorboard_logs_scalars_and_pair_images(tmp_path, tiny_dataset):
 
 
 def test_correlation_image():
-    from tfreid.callbacks.correlation_monitor import correlation_image
-
     from matplotlib import colormaps
+
+    from tfreid.callbacks.correlation_monitor import correlation_image
 
     x = np.random.default_rng(0).normal(size=(400, 3))
     image = correlation_image(np.concatenate([x, -x[:, :1]], axis=1), min_side=8)

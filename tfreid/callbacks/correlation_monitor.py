@@ -9,7 +9,6 @@ from tfreid.backend import check_tf_keras, keras, tf
 from tfreid.evaluation.embedding import as_split, embed, score_embeddings
 from tfreid.metrics import feature_correlation_matrix
 
-
 BAR_WIDTH, BAR_GAP, LABEL_WIDTH = 16, 8, 34
 
 

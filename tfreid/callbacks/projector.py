@@ -5,9 +5,10 @@
 (``<name>-metadata.tsv``: one column per label, e.g. identity, split, camera)
 and a sprite (``<name>-sprite.png``: every image as a square thumbnail, row by
 row), then ``run_dir/projector_config.pbtxt`` naming every embedding written
-there so far (``projector/embeddings.json`` lists them), the way the projector plugin reads it. ``run_dir`` is a run of
-``tensorboard --logdir`` (a folder with event files), so the tab needs no
-extra flag. At most ``MAX_POINTS`` points go in, evenly spaced.
+there so far (``projector/embeddings.json`` lists them), the way the projector
+plugin reads it. ``run_dir`` is a run of ``tensorboard --logdir`` (a folder
+with event files), so the tab needs no extra flag. At most ``MAX_POINTS``
+points go in, evenly spaced.
 """
 
 import json

@@ -7,8 +7,8 @@ from tfreid.evaluation.embedding import (
     embed,
     evaluate_encoder,
     held_out_scores,
-    score_held_out,
     score_embeddings,
+    score_held_out,
 )
 
 __all__ = ["EvaluationSplit", "as_split", "chance_scores", "embed", "evaluate_encoder",

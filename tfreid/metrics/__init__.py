@@ -20,6 +20,7 @@ from tfreid.metrics.retrieval import evaluate_retrieval
 
 __all__ = [
     "clustering_nmi", "confusion_matrix", "correlated_features", "evaluate_classes",
-    "evaluate_ranking", "evaluate_retrieval", "feature_correlation_matrix", "knn_accuracy", "linear_probe",
-    "match_ranks", "mean_absolute_correlation", "pairwise_distances", "recall_at_k", "top_k_accuracy",
+    "evaluate_ranking", "evaluate_retrieval", "feature_correlation_matrix", "knn_accuracy",
+    "linear_probe", "match_ranks", "mean_absolute_correlation", "pairwise_distances",
+    "recall_at_k", "top_k_accuracy",
 ]

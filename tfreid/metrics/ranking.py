@@ -105,7 +105,8 @@ def match_ranks(
         matches = same_id & (q_cams[start:stop, None] != g_cams[None, :]) if use_cameras \
             else same_id
         others = np.where(same_id, np.inf, distances)
-        ranks += [_ranks_of_row(d, m, o) for d, m, o in zip(distances, matches, others)]
+        ranks += [_ranks_of_row(d, m, o) for d, m, o in zip(distances, matches, others,
+                                                                strict=True)]
     return ranks
 
 

@@ -104,7 +104,8 @@ def ranked_image(result: SearchResult, queries: ImageSource, query_rows: list[in
     ranked, matches, captions = [], [], []
     for row in query_rows:
         found = result.indices[row] >= 0
-        ranked.append(pixels_of([m for m, ok in zip(result.metadata[row], found) if ok],
+        ranked.append(pixels_of([m for m, ok in zip(result.metadata[row], found,
+                                                                strict=True) if ok],
                                 image_size))
         known = queries.identities[row] != ""
         matches.append([bool(result.identities[row][i] == queries.identities[row]) if known
