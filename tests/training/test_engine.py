@@ -94,7 +94,7 @@ def test_the_summary_prints_best_epoch_validation_identities_and_counts(tmp_path
 
 
 def test_tensorboard_logs_scalars_and_pair_images(tmp_path, tiny_dataset):
-    train(tiny_config(tmp_path, tiny_dataset), verbose=0)
+    train(tiny_config(tmp_path, tiny_dataset, projector_every=2), verbose=0)
     tags = set()
     for event_file in (tmp_path / "logs").rglob("events.out.tfevents.*"):
         for event in tf.compat.v1.train.summary_iterator(str(event_file)):
@@ -109,6 +109,9 @@ def test_tensorboard_logs_scalars_and_pair_images(tmp_path, tiny_dataset):
     assert tensor.shape == (held_out, 16)
     assert metadata.splitlines()[0] == "identity\tsplit\tcamera"
     assert len(metadata.splitlines()) == held_out + 1
+    validation, _ = projector_data(tmp_path / "logs", "epoch-2")  # --projector-every 2
+    assert validation.shape[1] == 16 and not (tmp_path / "logs" / "validation" / "projector" /
+                                              "epoch-1.tsv").exists()
 
 
 def test_correlation_image():

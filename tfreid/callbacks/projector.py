@@ -18,7 +18,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from tfreid.backend import keras
 from tfreid.data.record_images import image_rows
+from tfreid.evaluation.embedding import as_split, embed
 from tfreid.io.atomic import atomic_file, write_json, write_text
 
 MAX_POINTS = 4096
@@ -63,6 +65,14 @@ def pixels_at(parts: list, rows: np.ndarray) -> np.ndarray:
     return np.concatenate(found)
 
 
+def split_labels(query, gallery) -> dict[str, np.ndarray]:
+    """identity, split (query / gallery) and camera of a query and a gallery, in order."""
+    return {"identity": np.concatenate([query.identities, gallery.identities]),
+            "split": np.array(["query"] * len(query.identities)
+                              + ["gallery"] * len(gallery.identities)),
+            "camera": np.concatenate([query.cameras, gallery.cameras])}
+
+
 def write_projector(run_dir: str | Path, name: str, embeddings: np.ndarray, images: list,
                     labels: dict[str, np.ndarray]) -> Path:
     """Write one embedding of the Projector (module docstring); the config's path.
@@ -89,3 +99,29 @@ def write_projector(run_dir: str | Path, name: str, embeddings: np.ndarray, imag
     write_text(run_dir / CONFIG_NAME, "".join(_embedding_entry(entry, *shape)
                                               for entry, shape in entries.items()))
     return run_dir / CONFIG_NAME
+
+
+class EmbeddingProjector(keras.callbacks.Callback):
+    """Every ``every_n_epochs`` epochs, the query and gallery embeddings go to the
+    Projector of ``log_dir`` (a TensorBoard run folder, e.g. the run's ``validation``)
+    as ``epoch-<n>``, labelled by identity, split and camera.
+
+    Example::
+
+        model.fit(data, epochs=20, callbacks=[
+            EmbeddingProjector(encoder, (q_images, q_ids), (g_images, g_ids), "logs/run", 5)])
+    """
+
+    def __init__(self, encoder: keras.Model, query, gallery, log_dir: str | Path,
+                 every_n_epochs: int = 1):
+        super().__init__()
+        self.encoder, self.log_dir, self.every_n_epochs = encoder, Path(log_dir), every_n_epochs
+        self.query, self.gallery = as_split(query), as_split(gallery)
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        if (epoch + 1) % self.every_n_epochs:
+            return
+        q, g = embed(self.encoder, self.query.images), embed(self.encoder, self.gallery.images)
+        write_projector(self.log_dir, f"epoch-{epoch + 1}", np.concatenate([q, g]),
+                        [self.query.images, self.gallery.images],
+                        split_labels(self.query, self.gallery))

@@ -84,6 +84,9 @@ def add_run_arguments(parser: argparse.ArgumentParser, defaults: RunConfig) -> N
                            "or the unfinished run of the same settings, resumed)")
     add("--overwrite", action="store_true",
         help="replace --export if it is a SavedModel tfreid exported")
+    add("--projector-every", type=int_in(0), default=defaults.projector_every,
+        help="> 0: the validation embeddings in TensorBoard's Projector every N epochs (the "
+             "held-out test embeddings go there at the end of every run)")
     add("--xla", action=argparse.BooleanOptionalAction, default=None,
         help="XLA jit_compile (default: on with a GPU, off on CPU)")
     _add_distribution_arguments(parser, defaults)

@@ -22,31 +22,49 @@ from tfreid.errors import ConfigError, DataError
 Metric = str | Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
-def pairwise_distances(a: np.ndarray, b: np.ndarray, metric: Metric = "euclidean") -> np.ndarray:
-    """Distances between rows of ``a`` (n, D) and rows of ``b`` (m, D), as (n, m).
+def pairwise_distances(a: np.ndarray, b: np.ndarray, metric: Metric = "euclidean",
+                       dtype: type = np.float64) -> np.ndarray:
+    """Distances between rows of ``a`` (n, D) and rows of ``b`` (m, D), as (n, m), computed
+    in ``dtype``.
 
     ``euclidean``: ||a - b||_2; ``sqeuclidean``: ||a - b||^2 (same ranking);
     ``cosine``: 1 - a.b / (||a|| ||b||); or a function (a, b) -> distances, for
     codes that are not plain vectors (int8 storage, say).
     """
+    return distances_to(b, metric, dtype)(a)
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+
+
+def distances_to(b: np.ndarray, metric: Metric = "euclidean",
+                 dtype: type = np.float64) -> Callable[[np.ndarray], np.ndarray]:
+    """``pairwise_distances(a, b)`` as a function of ``a``, with what depends on ``b`` alone
+    (unit rows, squared norms) computed once, for many chunks of queries."""
     if callable(metric):
-        return np.asarray(metric(a, b))
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
+        return lambda a: np.asarray(metric(a, b))
+    if metric not in ("euclidean", "sqeuclidean", "cosine"):
+        raise ConfigError(f"unknown metric {metric!r}; use euclidean, sqeuclidean or cosine")
+    b = np.asarray(b, dtype=dtype)
     if metric == "cosine":
-        a_n = a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-12)
-        b_n = b / np.maximum(np.linalg.norm(b, axis=1, keepdims=True), 1e-12)
-        return 1.0 - a_n @ b_n.T
-    squared = (a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2.0 * a @ b.T
-    squared = np.maximum(squared, 0.0)
-    if metric == "sqeuclidean":
-        return squared
-    if metric == "euclidean":
-        return np.sqrt(squared)
-    raise ConfigError(f"unknown metric {metric!r}; use euclidean, sqeuclidean or cosine")
+        b_unit = _unit(b)
+        return lambda a: 1.0 - _unit(np.asarray(a, dtype=dtype)) @ b_unit.T
+    b_norms = (b * b).sum(1)
+
+    def distances(a: np.ndarray) -> np.ndarray:
+        a = np.asarray(a, dtype=dtype)
+        squared = a @ b.T
+        squared *= -2.0
+        squared += (a * a).sum(1)[:, None]
+        squared += b_norms[None, :]
+        np.maximum(squared, 0.0, out=squared)
+        return np.sqrt(squared, out=squared) if metric == "euclidean" else squared
+
+    return distances
 
 
-_CHUNK_ELEMENTS = 2**22  # distances held at once: memory is bounded by this, not the gallery
+_CHUNK_ELEMENTS = 2**24  # distances held at once (64 MiB of float32): bounds the memory
 
 
 def _check_inputs(q_emb, q_ids, g_emb, g_ids) -> None:
@@ -88,7 +106,9 @@ def match_ranks(
     the query: a non-match at the same distance as a true match ranks before it,
     so a collapsed embedding scores no better than chance. A query without a
     true match gets an empty array. Distances are computed for as many queries
-    at a time as fit in ``chunk_elements`` values.
+    at a time as fit in ``chunk_elements`` values, in float32 for float32
+    embeddings (what encoders give; half the time of float64 at 2048-d) and in
+    float64 otherwise.
     """
     q_emb, g_emb = np.asarray(query_embeddings), np.asarray(gallery_embeddings)
     q_ids, g_ids = np.asarray(query_ids).reshape(-1), np.asarray(gallery_ids).reshape(-1)
@@ -96,11 +116,13 @@ def match_ranks(
     use_cameras = query_cameras is not None and gallery_cameras is not None
     q_cams = np.asarray(query_cameras).reshape(-1) if use_cameras else None
     g_cams = np.asarray(gallery_cameras).reshape(-1) if use_cameras else None
+    to_gallery = distances_to(g_emb, metric, np.result_type(q_emb.dtype, g_emb.dtype,
+                                                             np.float32))
     step = max(1, chunk_elements // len(g_ids))
     ranks = []
     for start in range(0, len(q_ids), step):
         stop = start + step
-        distances = pairwise_distances(q_emb[start:stop], g_emb, metric)
+        distances = to_gallery(q_emb[start:stop])
         same_id = q_ids[start:stop, None] == g_ids[None, :]
         matches = same_id & (q_cams[start:stop, None] != g_cams[None, :]) if use_cameras \
             else same_id

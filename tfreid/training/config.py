@@ -42,6 +42,8 @@ class RunConfig:
     ``cross_replica`` gathers every replica's embeddings for the batch losses,
     ``sync_batch_norm`` makes batch normalisation use the global batch. ``optimizer``
     (``adam`` or ``sgd``) serves the methods that do not choose their own.
+    ``projector_every`` > 0 puts the validation embeddings in TensorBoard's Projector
+    every that many epochs (the held-out ones go there at the end of every run).
     """
 
     method: str = "siamese"
@@ -65,6 +67,7 @@ class RunConfig:
     validation_fraction: float = 0.2
     patience: int = 6
     monitor_every: int = 1
+    projector_every: int = 0
     folds: int = 1
     fold: int = 0
     run_name: str | None = None
@@ -167,6 +170,8 @@ class RunConfig:
         if max(self.image_shape()) > MAX_IMAGE_SIDE:
             raise ConfigError(f"image sides must be at most {MAX_IMAGE_SIDE} px, got "
                               f"{self.image_size}")
+        if self.projector_every < 0:
+            raise ConfigError(f"projector_every must be >= 0, got {self.projector_every}")
         if not 0 <= self.seed <= MAX_SEED:
             raise ConfigError(f"seed must lie in [0, {MAX_SEED}], got {self.seed}")
         if not 0 <= self.fold < self.folds:

@@ -10,6 +10,7 @@ from tfreid.backend import keras, tf
 from tfreid.callbacks.best_checkpoint import BestModelCheckpoint
 from tfreid.callbacks.correlation_monitor import CorrelationMonitor
 from tfreid.callbacks.epoch_logger import EpochLogger
+from tfreid.callbacks.projector import EmbeddingProjector
 from tfreid.callbacks.resume import ResumeTraining, read_progress
 from tfreid.errors import TrainingError
 from tfreid.training.run_folder import RunFolder
@@ -59,6 +60,10 @@ def standard_callbacks(config, encoder: keras.Model, data: dict, paths: FitPaths
         callbacks.insert(0, CorrelationMonitor(encoder, data["val_query"], data["val_gallery"],
                                                config.monitor_every,
                                                log_dir=str(paths.logdir / "validation")))
+        if config.projector_every:
+            callbacks.append(EmbeddingProjector(encoder, data["val_query"], data["val_gallery"],
+                                                paths.logdir / "validation",
+                                                config.projector_every))
     if verbose:
         callbacks.append(EpochLogger())
     return callbacks, best

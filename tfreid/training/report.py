@@ -27,6 +27,9 @@ def format_results(results: dict[str, Any]) -> str:
     lines += [f"{name:<10}{value:>10}{chance_value:>10}" for name, value, chance_value in rows]
     lines.append("all held-out images, leave-one-out: " + ", ".join(
         f"R@{k} {test[f'recall_at_{k}']:.3f}" for k in (1, 2, 4, 8)) + f", NMI {test['nmi']:.3f}")
+    if "map_at_r" in test:
+        lines.append(f"retrieval: MAP@R {test['map_at_r']:.3f}, R-precision "
+                     f"{test['r_precision']:.3f}, MRR {test['mrr']:.3f}, AMI {test['ami']:.3f}")
     if "mAP_easy" in test:
         lines.append("revisited protocol: " + ", ".join(
             f"mAP {s[0].upper()} {test[f'mAP_{s}']:.3f} ({test[f'{s}_queries']} queries)"

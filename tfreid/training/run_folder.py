@@ -39,7 +39,7 @@ LOCK_FILE = ".lock"
 ENCODER_NAME = "encoder.keras"
 RESULTS_NAME = "results.json"
 NOT_SETTINGS = ("run_name", "logdir", "export", "save_export", "overwrite", "strategy",
-                "input")
+                "input", "projector_every")
 
 
 def check_run_name(name: str) -> str:

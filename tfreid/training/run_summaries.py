@@ -14,18 +14,20 @@ from typing import Any
 import numpy as np
 
 from tfreid.backend import tf
-from tfreid.callbacks.projector import write_projector
+from tfreid.callbacks.projector import split_labels, write_projector
 from tfreid.errors import describe
+from tfreid.training.run_folder import settings_of
 
 TEST_SCALARS = ("rank1", "rank5", "mAP", "map_at_r", "r_precision", "mrr", "recall_at_1",
                 "nmi", "ami", "mAC", "CF")
 
 
 def flat_hparams(config: dict[str, Any]) -> dict[str, bool | int | float | str]:
-    """The run settings HParams can show: scalars, tuples as text, method options as
-    ``option.<name>``; nothing that is None."""
+    """The run's settings (``settings_of``: no paths or names of its outputs) as HParams
+    can show them: scalars, tuples as text, method options as ``option.<name>``;
+    nothing that is None."""
     flat: dict[str, Any] = {}
-    for key, value in config.items():
+    for key, value in settings_of(config).items():
         if key == "options":
             flat.update({f"option.{k}": v for k, v in (value or {}).items()})
         else:
@@ -48,24 +50,14 @@ def write_test_summaries(run_dir: Path, config: dict[str, Any], test: dict[str, 
     writer.close()
 
 
-def write_projection(run_dir: Path, query_embeddings: np.ndarray, query,
-                     gallery_embeddings: np.ndarray, gallery) -> None:
-    """The held-out embeddings in the Projector, labelled by identity, split and camera."""
-    splits = np.array(["query"] * len(query.identities) + ["gallery"] * len(gallery.identities))
-    write_projector(run_dir, "held_out", np.concatenate([query_embeddings, gallery_embeddings]),
-                    [query.images, gallery.images],
-                    {"identity": np.concatenate([query.identities, gallery.identities]),
-                     "split": splits,
-                     "camera": np.concatenate([query.cameras, gallery.cameras])})
-
-
 def write_run_summaries(run_dir: Path, config: dict[str, Any], test: dict[str, Any], step: int,
                         embeddings: tuple[np.ndarray, np.ndarray], query, gallery) -> None:
     """Everything of the module docstring. The run's results are saved before this runs:
     a failure here (a full disk) is a warning, not the loss of the run."""
     try:
         write_test_summaries(run_dir, config, test, step)
-        write_projection(run_dir, embeddings[0], query, embeddings[1], gallery)
+        write_projector(run_dir, "held_out", np.concatenate(embeddings),
+                        [query.images, gallery.images], split_labels(query, gallery))
     except Exception as error:  # the results are safe; say what is missing and go on
         warnings.warn(f"the run is saved, but its TensorBoard summaries (test scalars, "
                       f"HParams, Projector) could not be written: {describe(error)}",
