@@ -56,8 +56,9 @@ def test_tflite_int8_model_builds_an_index(tmp_path, encoder, images):
     got = embed_batches(embedder, images, batch_size=11, progress=False)
     step = np.abs(expected).max() / 64  # a few int8 output steps
     assert np.abs(got - expected).max() <= 4 * step
-    nearest = index.search(got[:5], 1)
-    np.testing.assert_array_equal(nearest.indices[:, 0], np.arange(5))
+    found = index.search(got[:5], 30)  # each image finds its own entry at distance 0
+    for row in range(5):
+        assert row in found.indices[row][found.distances[row] == 0.0]
 
 
 def test_what_cannot_embed(tmp_path, encoder):

@@ -51,7 +51,8 @@ def test_rerun_after_sigkill_resumes_and_matches_an_uninterrupted_run(uninterrup
     assert "resuming run run in logs/run" in resumed.stdout
     logged = [line for line in resumed.stdout.splitlines() if line.strip()]
     assert all(line.startswith(("resuming", "epoch ", "run ", "measure", "rank-", "mAP", "mAC",
-                                "CF", "all held-out", "revisited", "TensorBoard", "SavedModel"))
+                                "CF", "all held-out", "retrieval", "revisited", "TensorBoard",
+                                "SavedModel"))
                or "held out" in line
                for line in logged), logged
     assert "Epoch 1/4" not in resumed.stdout

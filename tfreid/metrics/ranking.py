@@ -46,14 +46,18 @@ def distances_to(b: np.ndarray, metric: Metric = "euclidean",
         return lambda a: np.asarray(metric(a, b))
     if metric not in ("euclidean", "sqeuclidean", "cosine"):
         raise ConfigError(f"unknown metric {metric!r}; use euclidean, sqeuclidean or cosine")
-    b = np.asarray(b, dtype=dtype)
     if metric == "cosine":
-        b_unit = _unit(b)
+        b_unit = _unit(np.asarray(b, dtype=dtype))
         return lambda a: 1.0 - _unit(np.asarray(a, dtype=dtype)) @ b_unit.T
+    # ||a - b||^2 = ||a||^2 + ||b||^2 - 2 a.b loses digits in proportion to the norms: in
+    # float32, both sides are centred on b's mean first (the distances stay the same)
+    b = np.asarray(b, dtype=dtype)
+    centre = b.mean(axis=0, dtype=np.float64).astype(dtype) if dtype == np.float32 else 0.0
+    b = b - centre
     b_norms = (b * b).sum(1)
 
     def distances(a: np.ndarray) -> np.ndarray:
-        a = np.asarray(a, dtype=dtype)
+        a = np.asarray(a, dtype=dtype) - centre
         squared = a @ b.T
         squared *= -2.0
         squared += (a * a).sum(1)[:, None]

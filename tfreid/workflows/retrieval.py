@@ -143,8 +143,9 @@ def search_table(result: SearchResult, queries: ImageSource, rows: list[int]) ->
 def evaluate_model(embedder: Embedder, dataset: str | Path, query_split: str = "query",
                    gallery_split: str = "gallery", metric: str = "euclidean",
                    batch_size: int = 128, progress: bool = True) -> dict[str, Any]:
-    """``evaluate_retrieval`` of a dataset's query and gallery splits, with mAC and CF."""
-    from tfreid.metrics import correlated_features, evaluate_retrieval, mean_absolute_correlation
+    """``score_held_out`` of a dataset's query and gallery splits: the retrieval measures,
+    mAC and CF."""
+    from tfreid.evaluation import EvaluationSplit, score_held_out
 
     query = dataset_source(dataset, query_split, embedder.image_size)
     gallery = dataset_source(dataset, gallery_split, embedder.image_size)
@@ -152,11 +153,9 @@ def evaluate_model(embedder: Embedder, dataset: str | Path, query_split: str = "
     g = embed_source(embedder, gallery, batch_size, progress)
     if not len(q) or not len(g):
         raise DataError(f"{dataset} has an empty {query_split} or {gallery_split} split")
-    report = evaluate_retrieval(q, query.identities, g, gallery.identities, query.cameras,
-                                gallery.cameras, metric)
-    every = np.concatenate([q, g])
-    report.update({"mAC": mean_absolute_correlation(every), "CF": correlated_features(every),
-                   "model": embedder.name, "dataset": str(dataset), "metric": metric,
+    report = score_held_out(q, EvaluationSplit(None, query.identities, query.cameras),
+                            g, EvaluationSplit(None, gallery.identities, gallery.cameras), metric)
+    report.update({"model": embedder.name, "dataset": str(dataset), "metric": metric,
                    "queries": len(q), "gallery": len(g)})
     report["cmc"] = np.asarray(report["cmc"]).tolist()
     return report
@@ -165,6 +164,5 @@ def evaluate_model(embedder: Embedder, dataset: str | Path, query_split: str = "
 def build_index(embedder: Embedder, source: ImageSource, metric: str, kind: str,
                 batch_size: int = 128, **parameters: int) -> EmbeddingIndex:
     """An index of a source's embeddings, identities and metadata."""
-    index = EmbeddingIndex(embedder.dim, metric, kind, embedder.name, **parameters)
-    index.add(embed_source(embedder, source, batch_size), source.identities, source.metadata)
-    return index
+    return EmbeddingIndex.build(embedder, source.images, source.identities, source.metadata,
+                                metric, kind, batch_size, **parameters)
