@@ -13,6 +13,7 @@ import numpy as np
 from tfreid.backend import keras, tf
 from tfreid.compression.names import IO_TYPES
 from tfreid.errors import ConfigError
+from tfreid.quiet import quiet_native_stderr
 
 
 def to_tflite(qat_encoder: keras.Model, io: str = "float") -> bytes:
@@ -40,10 +41,12 @@ class TFLiteEmbedder:
 
     def __init__(self, model: bytes):
         self.model = model
-        with warnings.catch_warnings():  # tf.lite.Interpreter warns that LiteRT replaces it
+        # tf.lite.Interpreter warns that LiteRT replaces it, and its runtime prints "INFO:
+        # Created TensorFlow Lite XNNPACK delegate" on stderr: neither is the user's business
+        with warnings.catch_warnings(), quiet_native_stderr():
             warnings.simplefilter("ignore")
             self.interpreter = tf.lite.Interpreter(model_content=model)
-        self.interpreter.allocate_tensors()
+            self.interpreter.allocate_tensors()
         self.input = self.interpreter.get_input_details()[0]
         self.output = self.interpreter.get_output_details()[0]
         self.input_dtype = self.input["dtype"]
