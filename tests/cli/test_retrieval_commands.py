@@ -123,3 +123,23 @@ def test_errors_are_one_line(capsys, argv, message):
     assert status == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("error: ") and message in err
+
+
+def test_embed_calibrates_the_index_and_draws_its_curves(tmp_path, export, tiny_dataset,
+                                                         capsys):
+    index = tmp_path / "index"
+    assert main(["embed", str(export), "--dataset", str(tiny_dataset), "--index", str(index),
+                 "--calibrate-split", "query", "--target", "far", "--value", "0.2"]) == 0
+    out = capsys.readouterr().out
+    manifest = json.loads((index / "manifest.json").read_text())
+    chosen = manifest["calibration"]
+    assert chosen["target"] == "far" and chosen["far"] <= 0.2
+    assert f"threshold {chosen['threshold']:.4f} (far 0.2)" in out
+    curve = json.loads((index / "verification.json").read_text())["curve"]
+    # the threshold is the largest of the curve whose false-accept rate stays within 0.2
+    within = [t for t, far in zip(curve["threshold"], curve["far"], strict=True) if far <= 0.2]
+    assert chosen["threshold"] == pytest.approx(max(within))
+    assert (index / "verification.png").read_bytes()[:4] == b"\x89PNG"
+    assert main(["embed", str(export), "--images", str(tmp_path), "--index", str(tmp_path / "i"),
+                 "--calibrate-split", "query"]) == 2
+    assert "--calibrate-split needs --index and images from --dataset" in capsys.readouterr().err

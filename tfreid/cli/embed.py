@@ -3,10 +3,11 @@ of embeddings, identities and file names, or straight into a saved index."""
 
 import argparse
 from collections.abc import Sequence
+from pathlib import Path
 
 from tfreid.cli.errors import run_cli
 from tfreid.cli.parsing import ArgumentParser
-from tfreid.option_types import positive_int
+from tfreid.option_types import fraction, positive_int
 
 
 def add_model_argument(parser: argparse.ArgumentParser) -> None:
@@ -38,7 +39,7 @@ def image_source(args: argparse.Namespace, image_size: tuple[int, int]):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from tfreid.retrieval.names import DEFAULT_PARAMETERS, KINDS, METRICS
+    from tfreid.retrieval.names import DEFAULT_PARAMETERS, KINDS, METRICS, TARGETS
 
     parser = ArgumentParser(prog="tfreid embed", description="Embed images with an export into "
                             "an .npz (embeddings, identities, cameras, files) or an index.")
@@ -54,22 +55,43 @@ def build_parser() -> argparse.ArgumentParser:
     for name, default in DEFAULT_PARAMETERS.items():
         index.add_argument(f"--{name.replace('_', '-')}", dest=name, type=positive_int,
                            default=default)
+    verify = parser.add_argument_group("verification threshold (with --index and --dataset)")
+    verify.add_argument("--calibrate-split", metavar="SPLIT",
+                        help="held-out images of --dataset (e.g. query) paired with their "
+                             "nearest index entries pick the same/different threshold; its "
+                             "ROC and precision-recall curves go to <index>/verification.png")
+    verify.add_argument("--target", choices=TARGETS, default="far",
+                        help="the threshold keeps precision >= --value, or the false-accept "
+                             "rate <= --value")
+    verify.add_argument("--value", type=fraction, default=0.01)
     parser.add_argument("--overwrite", action="store_true",
                         help="replace --out, or --index if tfreid wrote it")
     return parser
 
 
 def check_outputs(args: argparse.Namespace) -> None:
-    """Refuse an output that may not be written before anything is embedded."""
-    from pathlib import Path
-
-    from tfreid.errors import OutputError
+    """Refuse an output that may not be written, or settings that cannot work, before
+    anything is embedded."""
+    from tfreid.errors import ConfigError, OutputError
     from tfreid.io.outputs import check_new_output
 
     if args.out and Path(args.out).exists() and not args.overwrite:
         raise OutputError(f"{args.out} already exists; use --overwrite to replace it")
     if args.index:
         check_new_output(args.index, args.overwrite)
+    if args.calibrate_split and (args.images or args.out):
+        raise ConfigError("--calibrate-split needs --index and images from --dataset")
+
+
+def calibrate_on(index, embedder, args: argparse.Namespace):
+    """The index's threshold from the held-out split ``--calibrate-split``."""
+    from tfreid.data import ensure_default_dataset
+    from tfreid.workflows.retrieval import dataset_source, embed_source
+
+    held_out = dataset_source(args.dataset or ensure_default_dataset(), args.calibrate_split,
+                              embedder.image_size)
+    return index.calibrate(embed_source(embedder, held_out, args.batch_size),
+                           held_out.identities, args.target, args.value)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -91,8 +113,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         parameters = {name: getattr(args, name) for name in DEFAULT_PARAMETERS}
         index = build_index(embedder, source, args.metric, args.kind, args.batch_size,
                             **parameters)
+        chosen = calibrate_on(index, embedder, args) if args.calibrate_split else None
         index.save(args.index, overwrite=args.overwrite)
         print(f"written: {args.index} ({len(index)} entries, {args.kind}, {args.metric})")
+        if chosen is not None:
+            from tfreid.plots.verification import plot_verification
+
+            figure = plot_verification(chosen.curve, Path(args.index) / "verification.png",
+                                       chosen.summary())
+            print(f"threshold {chosen.threshold:.4f} ({args.target} {args.value:g}): precision "
+                  f"{chosen.precision:.4f}, recall {chosen.recall:.4f}, FAR {chosen.far:.4f} "
+                  f"on {chosen.pairs} pairs; curves: {figure}")
         return 0
 
     return run_cli(command)

@@ -18,8 +18,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from tfreid.errors import ConfigError, DataError
-
-TARGETS = ("precision", "far")
+from tfreid.retrieval.names import TARGETS
 
 
 @dataclass

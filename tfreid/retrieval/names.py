@@ -4,3 +4,4 @@ KINDS = ("flat", "ivfpq", "hnsw", "int8")
 METRICS = ("euclidean", "cosine")
 DEFAULT_PARAMETERS = {"nlist": 64, "nprobe": 8, "pq_m": 8, "pq_bits": 8, "hnsw_m": 32,
                       "ef_search": 64}
+TARGETS = ("precision", "far")  # what a verification threshold is calibrated for
