@@ -37,6 +37,7 @@ STATEFUL = {
 TRIPLETS = {"triplets": {"method": "triplet", "num_triplets": 40}}
 VARIANTS = {"one": {"strategy": "none"}, "mirrored": {"strategy": "mirrored"},
             "local": {"strategy": "mirrored", "cross_replica": False}}
+LOCAL = ("batch_hard_triplet", "multi_similarity")  # the losses run without gathering too
 
 
 def replica_runs(runs: list[dict], devices: int, out: Path) -> list[dict]:
@@ -52,14 +53,14 @@ def replica_runs(runs: list[dict], devices: int, out: Path) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def compared(learnable_dataset, tmp_path_factory):
-    """For each loss: one device, 2 mirrored replicas gathering, 2 replicas not gathering;
-    for each stateful method and for random triplets one device and 2 mirrored replicas."""
+    """For each loss: one device and 2 mirrored replicas gathering (for ``LOCAL``, 2 replicas
+    not gathering too); for each stateful method and for random triplets the first two."""
     logs = tmp_path_factory.mktemp("mirrored")
     keys, runs = [], []
     for name, settings in {**LOSSES, **STATEFUL, **TRIPLETS}.items():
         small = {k: v for k, v in SMALL.items() if k != "steps_per_epoch" or name not in TRIPLETS}
         for variant, extra in VARIANTS.items():
-            if name not in LOSSES and variant == "local":
+            if variant == "local" and name not in LOCAL:
                 continue
             keys.append((name, variant))
             runs.append({**small, **settings, **extra, "dataset": str(learnable_dataset),
@@ -79,7 +80,7 @@ def test_mirrored_run_equals_one_device(compared, loss):
     assert mirrored["test"]["rank1"] == one["test"]["rank1"]
 
 
-@pytest.mark.parametrize("loss", ["batch_hard_triplet", "multi_similarity"])
+@pytest.mark.parametrize("loss", LOCAL)
 def test_without_gathering_each_replica_sees_half_the_batch(compared, loss):
     one, local = compared[loss]["one"], compared[loss]["local"]
     assert abs(local["loss"][0] - one["loss"][0]) > 1e-4

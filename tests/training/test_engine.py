@@ -30,7 +30,8 @@ LEARNING = {  # method -> its options for a run of seconds on the learnable data
 def tiny_config(tmp_path, dataset, method="siamese", **overrides):
     settings = dict(dataset=str(dataset), epochs=2, steps_per_epoch=2, batch_size=8,
                     image_size=40, embedding_dim=16, validation_steps=1, run_name="t",
-                    logdir=str(tmp_path / "logs"), export=str(tmp_path / "export"))
+                    logdir=str(tmp_path / "logs"), export=str(tmp_path / "export"),
+                    save_export=False)
     if method == "siamese":
         settings["sampling"] = "pairs"
     return RunConfig.for_method(method, **{**settings, **overrides})
@@ -50,7 +51,8 @@ def test_every_method_learns_well_above_chance(tmp_path, learnable_dataset, case
 
 
 def test_results_record_the_method_the_settings_and_the_best_epoch(tmp_path, tiny_dataset):
-    config = tiny_config(tmp_path, tiny_dataset, "batch", loss="npair", miner="hard",
+    config = tiny_config(tmp_path, tiny_dataset, "batch", save_export=True, loss="npair",
+                         miner="hard",
                          steps_per_epoch=3, epochs=3, validation_fraction=0.3)
     results = train(config, verbose=0)
     saved = json.loads((tmp_path / "logs" / "results.json").read_text())
@@ -69,7 +71,7 @@ def test_results_record_the_method_the_settings_and_the_best_epoch(tmp_path, tin
 
 @pytest.mark.parametrize("loss", ["contrastive", "binary", "combined"])
 def test_siamese_losses_end_to_end(tmp_path, tiny_dataset, loss):
-    results = train(tiny_config(tmp_path, tiny_dataset, loss=loss), verbose=0)
+    results = train(tiny_config(tmp_path, tiny_dataset, loss=loss, save_export=True), verbose=0)
     history = results["history"]
     for key in ("loss", "val_loss", "val_rank1", "val_mAP", "val_mAC", "val_CF"):
         assert len(history[key]) == 2, key
@@ -156,7 +158,7 @@ def test_image_size_flag_takes_square_or_height_by_width(tmp_path, tiny_dataset)
     assert config_from_args(["--image-size", "48"]).image_shape() == (48, 48)
     config = config_from_args(["--image-size", "72x40", "--backbone", "siamese_base"])
     assert config.image_shape() == (72, 40)
-    settings = dict(backbone="siamese_base", image_size=(72, 40), epochs=1)
+    settings = dict(backbone="siamese_base", image_size=(72, 40), epochs=1, save_export=True)
     results = train(tiny_config(tmp_path, tiny_dataset, **settings), verbose=0)
     serve = tf.saved_model.load(results["export"])
     metadata = json.loads((tmp_path / "export" / "tfreid.json").read_text())

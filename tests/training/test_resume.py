@@ -11,6 +11,8 @@ import pytest
 from tests.helpers import script, start_script, tiny_siamese
 from tfreid.backend import keras
 
+NO_EXPORT = "--no-save-export"  # these runs are about resuming; exporting is tested elsewhere
+
 
 def wait_for(path, process, timeout=120.0):
     started = time.time()
@@ -24,7 +26,7 @@ def wait_for(path, process, timeout=120.0):
 def uninterrupted(tiny_dataset, tmp_path_factory):
     """The reference: the same command, never interrupted."""
     folder = tmp_path_factory.mktemp("uninterrupted")
-    result = script("train_siamese", *tiny_siamese(tiny_dataset, epochs=4, steps=25),
+    result = script("train_siamese", *tiny_siamese(tiny_dataset, NO_EXPORT, epochs=4, steps=25),
                     "--run-name", "run", cwd=folder)
     assert result.returncode == 0, result.stderr
     return folder
@@ -37,7 +39,7 @@ def weights(folder):
 
 def test_rerun_after_sigkill_resumes_and_matches_an_uninterrupted_run(uninterrupted,
                                                                       tiny_dataset, tmp_path):
-    command = [*tiny_siamese(tiny_dataset, epochs=4, steps=25), "--run-name", "run"]
+    command = [*tiny_siamese(tiny_dataset, NO_EXPORT, epochs=4, steps=25), "--run-name", "run"]
     process = start_script("train_siamese", *command, cwd=tmp_path)
     wait_for(tmp_path / "logs" / "run" / "resume" / "state-00001.json", process)
     time.sleep(0.1)  # into the third epoch
@@ -66,7 +68,7 @@ def test_rerun_after_sigkill_resumes_and_matches_an_uninterrupted_run(uninterrup
 
 
 def test_rerun_of_the_same_command_without_a_name_finds_the_killed_run(tiny_dataset, tmp_path):
-    command = tiny_siamese(tiny_dataset, epochs=2, steps=15)
+    command = tiny_siamese(tiny_dataset, NO_EXPORT, epochs=2, steps=15)
     process = start_script("train_siamese", *command, cwd=tmp_path)
     wait_for(tmp_path / "logs", process)
     while not list((tmp_path / "logs").glob("*/resume/state-00000.json")):
@@ -84,7 +86,8 @@ def test_rerun_of_the_same_command_without_a_name_finds_the_killed_run(tiny_data
 
 
 def test_sigterm_ends_in_one_line_and_leaves_the_run_resumable(tiny_dataset, tmp_path):
-    command = [*tiny_siamese(tiny_dataset, epochs=3, steps=25), "--run-name", "term"]
+    command = [*tiny_siamese(tiny_dataset, NO_EXPORT, epochs=3, steps=25),
+               "--run-name", "term"]
     process = start_script("train_siamese", *command, cwd=tmp_path)
     wait_for(tmp_path / "logs" / "term" / "resume" / "state-00000.json", process)
     process.send_signal(signal.SIGTERM)

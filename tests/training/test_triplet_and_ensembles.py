@@ -14,7 +14,7 @@ from tfreid.training import RunConfig, load_run, train
 def tiny(tmp_path, dataset, method="triplet", **overrides):
     settings = dict(dataset=str(dataset), epochs=2, batch_size=32, image_size=40,
                     embedding_dim=12, run_name="t", logdir=str(tmp_path / "logs"),
-                    export=str(tmp_path / "export"))
+                    export=str(tmp_path / "export"), save_export=False)
     settings.update({"num_triplets": 96} if method == "triplet" else {"steps_per_epoch": 3})
     return RunConfig.for_method(method, **{**settings, **overrides})
 
@@ -33,7 +33,8 @@ def test_train_triplet_command_maps_to_methods(mining):
 @pytest.mark.parametrize("method, options", [("triplet", {}), ("batch", {"miner": "hard"}),
                                              ("batch", {"miner": "semihard"})])
 def test_triplet_training_end_to_end(tmp_path, tiny_dataset, method, options):
-    results = train(tiny(tmp_path, tiny_dataset, method, **options), verbose=0)
+    results = train(tiny(tmp_path, tiny_dataset, method, save_export=True, **options),
+                    verbose=0)
     assert len(results["history"]["val_mAC"]) == 2 and np.isfinite(results["history"]["loss"]).all()
     serve = tf.saved_model.load(str(tmp_path / "export")).signatures["serving_default"]
     assert serve(images=tf.zeros([2, 50, 50, 3], tf.uint8))["embeddings"].shape == (2, 12)
@@ -65,7 +66,8 @@ def test_ensemble_members_are_independent():
 
 
 def test_ensemble_trained_in_turn_is_one_model(tmp_path, tiny_dataset):
-    config = tiny(tmp_path, tiny_dataset, members=3, embedding_dim=10, epochs=1)
+    config = tiny(tmp_path, tiny_dataset, members=3, embedding_dim=10, epochs=1,
+                  save_export=True)
     results = train(config, verbose=0)
     assert {"member0_loss", "member1_loss", "member2_loss"} <= set(results["history"])
     assert len(results["best"]) == 3
