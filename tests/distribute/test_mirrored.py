@@ -40,15 +40,28 @@ VARIANTS = {"one": {"strategy": "none"}, "mirrored": {"strategy": "mirrored"},
 LOCAL = ("batch_hard_triplet", "multi_similarity")  # the losses run without gathering too
 
 
-def replica_runs(runs: list[dict], devices: int, out: Path) -> list[dict]:
-    """Run ``runs`` in one fresh process on ``devices`` logical CPUs; their results."""
-    out.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run([sys.executable, "-m", "tests.distribute.replica_run",
-                           json.dumps(runs), str(devices), str(out)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=400)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return [{**json.loads((out / f"{i}.json").read_text()),
-             "weights": np.load(out / f"{i}.npy")} for i in range(len(runs))]
+def replica_runs(runs: list[dict], devices: int, out: Path, processes: int = 2) -> list[dict]:
+    """Run ``runs`` in fresh processes on ``devices`` logical CPUs each, ``processes`` at
+    once (a run traces its functions on one core; the other is free); their results."""
+    size = -(-len(runs) // processes)
+    parts = [runs[start:start + size] for start in range(0, len(runs), size)]
+    started = []
+    for number, part in enumerate(parts):
+        (out / str(number)).mkdir(parents=True, exist_ok=True)
+        started.append(subprocess.Popen(
+            [sys.executable, "-m", "tests.distribute.replica_run", json.dumps(part),
+             str(devices), str(out / str(number))], cwd=ROOT, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True))
+    try:
+        for process in started:
+            _, stderr = process.communicate(timeout=400)
+            assert process.returncode == 0, stderr[-3000:]
+    finally:
+        for process in started:
+            process.kill()
+    return [{**json.loads((out / str(number) / f"{i}.json").read_text()),
+             "weights": np.load(out / str(number) / f"{i}.npy")}
+            for number, part in enumerate(parts) for i in range(len(part))]
 
 
 @pytest.fixture(scope="module")

@@ -236,6 +236,8 @@ class EmbeddingIndex:
         return index
 
     def manifest(self) -> dict:
+        """What ``manifest.json`` records: version, source model, dim, metric, kind,
+        parameters, count, identity dtype and the calibration (or None)."""
         from tfreid import __version__
 
         return {"tfreid": __version__, "source": self.source, "dim": self.dim,
