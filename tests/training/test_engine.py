@@ -21,7 +21,9 @@ LEARNING = {  # method -> its options for a run of seconds on the learnable data
     "siamese pairs": ("siamese", {"sampling": "pairs", "steps_per_epoch": 20, "lr": 1e-3}),
     "siamese pk": ("siamese", {"sampling": "pk", "miner": "hard", "steps_per_epoch": 20,
                                "lr": 1e-3}),
-    "triplet": ("triplet", {"num_triplets": 640}),
+    # streamed from the shards: the in-memory path gives the same batches (tests/data/
+    # test_record_images.py) and the same training (tests/training/test_streamed_input.py)
+    "triplet streamed": ("triplet", {"num_triplets": 640, "input": "stream"}),
     "batch": ("batch", {"loss": "multi_similarity", "steps_per_epoch": 20}),
     "augmented": ("augmented", {"augment": "none", "steps_per_epoch": 20}),
 }
@@ -45,6 +47,7 @@ def test_every_method_learns_well_above_chance(tmp_path, learnable_dataset, case
                                   logdir=str(tmp_path / "run"), save_export=False, **options)
     results = train(config, verbose=0)
     chance = results["chance"]
+    assert results["config"]["input"] == options.get("input", "auto")
     assert results["test"]["num_queries"] == 12 and chance["rank1"] == pytest.approx(3 / 36)
     assert results["test"]["rank1"] > 2.5 * chance["rank1"]
     assert results["test"]["mAP"] > 1.5 * chance["mAP"]

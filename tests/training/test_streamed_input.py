@@ -1,5 +1,6 @@
 """--input stream trains every sampler's methods exactly as the in-memory path does, so it
-learns as that path does (tests/training/test_engine.py shows every method learning); the
+learns as that path does (tests/training/test_engine.py shows every method learning, its
+triplet run streamed); the
 self-supervised ones: tests/training/self_supervised/test_methods.py."""
 
 import numpy as np

@@ -44,7 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
 
     def command() -> int:
-        from tfreid.errors import OutputError
+        from tfreid.errors import DataError, OutputError
         from tfreid.io.atomic import atomic_file
         from tfreid.retrieval import EmbeddingIndex, embedder_for
         from tfreid.workflows.retrieval import embed_source, ranked_image, search_table
@@ -55,8 +55,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         index = EmbeddingIndex.load(args.index)
         embedder = embedder_for(_model_of(args, index.source))
         if embedder.dim != index.dim:
-            raise OutputError(f"the model gives {embedder.dim}-d embeddings, the index holds "
-                              f"{index.dim}-d ones")
+            raise DataError(f"the model gives {embedder.dim}-d embeddings, the index holds "
+                            f"{index.dim}-d ones")
         queries = image_source(args, embedder.image_size)
         result = index.search(embed_source(embedder, queries, args.batch_size), args.k)
         result.identities = result.identities.astype(str)

@@ -100,19 +100,21 @@ def ranked_image(result: SearchResult, queries: ImageSource, query_rows: list[in
     unknown identities unframed."""
     from tfreid.plots.ranked import ranked_results_image
 
-    query_pixels = pixels_of([queries.metadata[r] for r in query_rows], image_size)
-    ranked, matches, captions = [], [], []
-    for row in query_rows:
-        found = result.indices[row] >= 0
-        ranked.append(pixels_of([m for m, ok in zip(result.metadata[row], found,
-                                                                strict=True) if ok],
-                                image_size))
+    found = [np.flatnonzero(result.indices[row] >= 0) for row in query_rows]
+    entries = [queries.metadata[row] for row in query_rows] + [
+        result.metadata[row][i] for row, columns in zip(query_rows, found, strict=True)
+        for i in columns]
+    pixels = pixels_of(entries, image_size)  # one read of each split for the whole image
+    ranked, matches, captions, start = [], [], [], len(query_rows)
+    for row, columns in zip(query_rows, found, strict=True):
+        ranked.append(pixels[start:start + len(columns)])
+        start += len(columns)
         known = queries.identities[row] != ""
-        matches.append([bool(result.identities[row][i] == queries.identities[row]) if known
-                        and result.identities[row][i] != "" else None
-                        for i in np.flatnonzero(found)])
-        captions.append([f"{i + 1}: {result.distances[row][i]:.3f}" for i in np.flatnonzero(found)])
-    return ranked_results_image(query_pixels, ranked, matches, captions,
+        matches.append([bool(result.identities[row][i] == queries.identities[row])
+                        if known and result.identities[row][i] != "" else None
+                        for i in columns])
+        captions.append([f"{i + 1}: {result.distances[row][i]:.3f}" for i in columns])
+    return ranked_results_image(pixels[:len(query_rows)], ranked, matches, captions,
                                 size=_drawing_size(image_size))
 
 
