@@ -29,19 +29,21 @@ def reference_ranking(q, qid, qcam, g, gid, gcam, max_rank):
     return np.mean(cmc_rows, axis=0), float(np.mean(aps)), invalid
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])
 @pytest.mark.parametrize("seed, ties", [(0, False), (1, False), (2, True), (3, True)])
-def test_matches_loop_reference_with_cameras_and_distractors(seed, ties):
+def test_matches_loop_reference_with_cameras_and_distractors(seed, ties, dtype):
     rng = np.random.default_rng(seed)
     gid = np.concatenate([rng.integers(1, 12, 150), np.zeros(30, dtype=int)])  # 0: distractors
     gcam = rng.integers(1, 4, len(gid))
     qid = rng.integers(1, 14, 40)  # ids 12, 13 have no gallery entry at all
     qcam = rng.integers(1, 4, len(qid))
-    q = rng.normal(size=(40, 8)) + qid[:, None] * 0.3
-    g = rng.normal(size=(len(gid), 8)) + gid[:, None] * 0.3
+    q = (rng.normal(size=(40, 8)) + qid[:, None] * 0.3).astype(dtype)
+    g = (rng.normal(size=(len(gid), 8)) + gid[:, None] * 0.3).astype(dtype)
     if ties:  # integer coordinates: many equal distances, matches and non-matches alike
         q, g = np.rint(q), np.rint(g)
     result = evaluate_ranking(q, qid, g, gid, qcam, gcam, max_rank=10)
-    cmc, mean_ap, invalid = reference_ranking(q, qid, qcam, g, gid, gcam, 10)
+    cmc, mean_ap, invalid = reference_ranking(q.astype(np.float64), qid, qcam,
+                                              g.astype(np.float64), gid, gcam, 10)
     np.testing.assert_allclose(result["cmc"], cmc)
     assert result["mAP"] == pytest.approx(mean_ap)
     assert result["rank1"] == pytest.approx(cmc[0])
@@ -87,6 +89,49 @@ def test_ties_go_against_the_query():
                                  [0, 0, 1, 1, 2, 2, 3, 3])
     assert collapsed["rank1"] == 0.0
     assert collapsed["mAP"] == pytest.approx((1 / 7 + 2 / 8) / 2)  # ranks 7 and 8
+
+
+@pytest.mark.parametrize("distinct", [1, 3])
+def test_equal_embeddings_tie_by_the_rule_in_every_dtype(distinct):
+    # 40 queries and 300 gallery entries collapsed onto 1 or 3 vectors, 1000 from the
+    # origin, where ||a||^2 + ||b||^2 - 2 a.b rounds to 0 or not depending on the BLAS:
+    # equal embeddings must be at exactly equal distances, so that a non-match ranks
+    # before a match at the same distance (the tie rule) in every dtype.
+    rng = np.random.default_rng(7)
+    values = rng.normal(size=(distinct, 64)) + 1000.0
+    qid, gid = rng.integers(0, 20, 40), rng.integers(0, 20, 300)
+    q_rows, g_rows = rng.integers(0, distinct, 40), rng.integers(0, distinct, 300)
+    results = {}
+    for dtype in (np.float64, np.float32, np.float16):
+        v = values.astype(dtype)
+        results[dtype] = evaluate_ranking(v[q_rows], qid, v[g_rows], gid, max_rank=10)
+        v = v.astype(np.float64)  # the reference loop on the same values, exact differences
+        cmc, mean_ap, _ = reference_ranking(v[q_rows], qid, np.zeros(40), v[g_rows], gid,
+                                            np.ones(300), 10)
+        assert results[dtype]["mAP"] == pytest.approx(mean_ap, rel=1e-12, abs=0)
+        np.testing.assert_array_equal(results[dtype]["cmc"], cmc)
+    assert results[np.float64]["mAP"] == results[np.float32]["mAP"]
+    assert results[np.float64]["rank1"] == results[np.float32]["rank1"]
+    if distinct == 1:  # by hand: a query's n matches take the last n of the 300 ranks
+        n = (qid[:, None] == gid[None, :]).sum(1)
+        by_hand = np.mean([np.mean(np.arange(1, k + 1) / np.arange(301 - k, 301)) for k in n
+                           if k])
+        assert results[np.float64]["mAP"] == pytest.approx(by_hand, rel=1e-12, abs=0)
+        assert results[np.float64]["rank1"] == 0.0
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("metric", ["euclidean", "sqeuclidean", "cosine"])
+def test_repeated_gallery_rows_get_equal_distances(metric, dtype):
+    # 300 columns: OpenBLAS computes the last few in another kernel, which rounded the
+    # distances of equal vectors (1000 from the origin) to 1.2e-4 there and 0 elsewhere
+    rng = np.random.default_rng(3)
+    values = rng.normal(size=(5, 64)) + 1000.0
+    rows = np.concatenate([np.zeros(100, dtype=int), rng.integers(0, 5, 200)])
+    d = pairwise_distances(values[rng.integers(0, 5, 40)], values[rows], metric, dtype)
+    for value in range(5):  # the columns of one gallery vector are one column repeated
+        same = d[:, rows == value]
+        assert (same == same[:, :1]).all()
 
 
 def test_cosine_distance_against_scipy_formula():

@@ -10,20 +10,52 @@ handed a ``Distance`` and reads ``matrix(queries, keys)``:
 ``is_similarity`` says which way is "closer"; ``margin(x, y)`` is how much
 closer y is than x, whatever the kind, so one formula serves both (PML's
 ``distance.margin``). Every method is plain tensor ops with static shapes, so
-losses compile under XLA. The l2 distance has a finite gradient at 0.
+losses compile under XLA. The l2 distance is exactly 0 between equal rows, with
+a zero gradient there, and a bounded gradient elsewhere.
 """
 
 from typing import Any
 
+import numpy as np
+
 from tfreid.backend import keras, serializable, tf
 from tfreid.errors import ConfigError
 
-SQRT_FLOOR = 1e-12
-
 
 def safe_sqrt(squared: tf.Tensor) -> tf.Tensor:
-    """sqrt(max(x, 1e-12)): finite gradient at x = 0 (it flows into the floor)."""
-    return tf.sqrt(tf.maximum(squared, SQRT_FLOOR))
+    """sqrt(x) for x > 0, exactly 0 for x <= 0 with a zero (not NaN) gradient there.
+
+    The square root is taken of 1 where x <= 0 and that branch is discarded, so
+    its infinite derivative at 0 never meets the zero upstream gradient; no floor
+    is added, so it holds in float16 too (where a 1e-12 floor would underflow).
+    """
+    positive = squared > 0
+    return tf.where(positive, tf.sqrt(tf.where(positive, squared, tf.ones_like(squared))),
+                    tf.zeros_like(squared))
+
+
+def expansion_error_bound(norms: tf.Tensor, dim: tf.Tensor) -> tf.Tensor:
+    """(D + 2) eps (|q|^2 + |k|^2): the most |q|^2 - 2 q.k + |k|^2, computed in ``norms``'
+    dtype (unit round-off u = eps / 2), can be from ||q - k||^2, given ``norms`` = |q|^2 + |k|^2.
+
+    Each of the three dot products is within D u of its value relative to its sum of
+    absolute terms, whatever order the terms are added in (Higham, Accuracy and
+    Stability, 3.1; XLA, BLAS tiling and FMA included), and |2 q.k| <= |q|^2 + |k|^2: together
+    2 D u (|q|^2 + |k|^2); the two additions of at most 2 (|q|^2 + |k|^2) add 2 u each.
+    It assumes the matmul rounds like its dtype: TensorFloat-32 (TensorFlow's default for
+    float32 matmuls on Ampere and later GPUs) first rounds q.k's inputs to 10 bits, up to
+    2^-10 |q| |k| more, which the bound leaves out; where equal rows must give exactly 0
+    there, turn it off (``tf.config.experimental.enable_tensor_float_32_execution(False)``).
+    """
+    eps = np.finfo(norms.dtype.as_numpy_dtype).eps
+    return (tf.cast(dim, norms.dtype) + 2.0) * eps * norms
+
+
+def _widened(*tensors: tf.Tensor) -> list[tf.Tensor]:
+    """The tensors in float64 if one is float64, else in float32 (half precision is exactly
+    representable there, and its products too)."""
+    dtype = tf.float64 if any(t.dtype == tf.float64 for t in tensors) else tf.float32
+    return [tf.cast(t, dtype) for t in tensors]
 
 
 def pair_distance(a: tf.Tensor, b: tf.Tensor, squared: bool = False) -> tf.Tensor:
@@ -86,8 +118,15 @@ class Distance:
 class LpDistance(Distance):
     """The l2 distance ||a - b|| (``power=2``: its square), between raw or normalised rows.
 
-    ||a - b||^2 = ||a||^2 - 2 a.b + ||b||^2, clipped at 0 against round-off; a
-    query against itself (or an equal key) is exactly 0, with a finite gradient.
+    ||a - b||^2 = ||a||^2 - 2 a.b + ||b||^2 (one matmul, no (Q, K, D) difference), in
+    float32 (float64 for float64 rows; half-precision rows are widened, exactly). The
+    rule: where that value is at most ``expansion_error_bound`` (what round-off can make
+    of an exact 0) the distance is exactly 0 with a zero gradient, so a query against
+    itself or an equal key is exactly 0 (as are rows closer than the expansion can
+    resolve: at most 2 sqrt((D + 2) eps) max(|a|, |b|) apart, 4e-3 |a| at D = 32 in
+    float32); elsewhere it is the square root of the expansion, within bound / ||a - b||
+    of the true distance, and its gradient (a - b) / sqrt(value) is below sqrt(2) in norm
+    (||a - b||^2 <= value + bound < 2 value).
     """
 
     def __init__(self, power: int = 1, normalize_embeddings: bool = False):
@@ -97,13 +136,13 @@ class LpDistance(Distance):
         self.power = int(power)
 
     def compute(self, queries: tf.Tensor, keys: tf.Tensor) -> tf.Tensor:
-        squared = (tf.reduce_sum(tf.square(queries), 1)[:, None]
-                   - 2.0 * tf.matmul(queries, keys, transpose_b=True)
-                   + tf.reduce_sum(tf.square(keys), 1)[None, :])
-        squared = tf.maximum(squared, 0.0)
-        if self.power == 2:
-            return squared
-        return tf.where(squared > 0.0, safe_sqrt(squared), 0.0 * safe_sqrt(squared))
+        queries, keys = _widened(queries, keys)
+        norms_q = tf.reduce_sum(tf.square(queries), 1)[:, None]
+        norms_k = tf.reduce_sum(tf.square(keys), 1)[None, :]
+        squared = norms_q - 2.0 * tf.matmul(queries, keys, transpose_b=True) + norms_k
+        bound = expansion_error_bound(norms_q + norms_k, tf.shape(queries)[1])
+        squared = tf.where(squared <= bound, tf.zeros_like(squared), squared)  # NaN stays
+        return squared if self.power == 2 else safe_sqrt(squared)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "power": self.power}

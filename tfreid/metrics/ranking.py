@@ -41,18 +41,69 @@ def _unit(x: np.ndarray) -> np.ndarray:
 def distances_to(b: np.ndarray, metric: Metric = "euclidean",
                  dtype: type = np.float64) -> Callable[[np.ndarray], np.ndarray]:
     """``pairwise_distances(a, b)`` as a function of ``a``, with what depends on ``b`` alone
-    (unit rows, squared norms) computed once, for many chunks of queries."""
+    (unit rows, squared norms) computed once, for many chunks of queries.
+
+    Equal rows of ``b`` get exactly equal distances from every row of ``a``, whatever the
+    dtype and the BLAS: the distances are computed to each distinct row of ``b`` once and
+    copied to its repeats (a matmul may round the same product differently in two
+    columns, which would let round-off, not the tie rule, order equal embeddings).
+    """
     if callable(metric):
         return lambda a: np.asarray(metric(a, b))
     if metric not in ("euclidean", "sqeuclidean", "cosine"):
         raise ConfigError(f"unknown metric {metric!r}; use euclidean, sqeuclidean or cosine")
-    if metric == "cosine":
-        b_unit = _unit(np.asarray(b, dtype=dtype))
-        return lambda a: 1.0 - _unit(np.asarray(a, dtype=dtype)) @ b_unit.T
-    # ||a - b||^2 = ||a||^2 + ||b||^2 - 2 a.b loses digits in proportion to the norms: in
-    # float32, both sides are centred on b's mean first (the distances stay the same)
-    b = np.asarray(b, dtype=dtype)
-    centre = b.mean(axis=0, dtype=np.float64).astype(dtype) if dtype == np.float32 else 0.0
+    distinct, inverse = _distinct_rows(np.asarray(b, dtype=dtype))
+    to_distinct = _cosine_to(distinct, dtype) if metric == "cosine" else _euclidean_to(
+        distinct, metric, dtype)
+    if inverse is None:
+        return to_distinct
+    return lambda a: to_distinct(a)[:, inverse]
+
+
+def _distinct_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """(distinct rows, inverse) with ``rows == distinct[inverse]``; (rows, None) when no row
+    repeats. Rows are compared as bytes after -0.0 is made +0.0, so equal means equal."""
+    rows = np.ascontiguousarray(rows + rows.dtype.type(0.0))
+    if rows.size == 0:
+        return rows, None
+    keys = rows.view(np.dtype((np.void, rows.itemsize * rows.shape[1]))).ravel()
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    starts = np.concatenate([[True], ordered[1:] != ordered[:-1]])
+    if starts.all():
+        return rows, None
+    inverse = np.empty(len(rows), dtype=np.intp)
+    inverse[order] = np.cumsum(starts) - 1
+    return rows[order[starts]], inverse
+
+
+def _cosine_to(b: np.ndarray, dtype: type) -> Callable[[np.ndarray], np.ndarray]:
+    b_unit = _unit(b)
+    return lambda a: 1.0 - _unit(np.asarray(a, dtype=dtype)) @ b_unit.T
+
+
+def _centre(b: np.ndarray, dtype: type) -> np.ndarray:
+    """b's mean rounded to a multiple of the largest power of two at most b's spread (rms
+    distance to the mean per dimension, from <= 1024 rows; the mean itself if b has none);
+    0 in a dimension whose mean is not finite, so a NaN row spoils only its own distances.
+
+    Centred on it, the norms are as small as centred on the mean, up to the spread, and
+    data on a grid at least as coarse (integers, say) stay exact, so exact ties stay exact.
+    """
+    mean = b.mean(axis=0, dtype=np.float64)
+    mean[~np.isfinite(mean)] = 0.0
+    spread = np.sqrt(np.mean(np.square(b[::max(1, len(b) // 1024)] - mean)))
+    if not 0.0 < spread < np.inf:
+        return mean.astype(dtype)
+    step = 2.0 ** np.floor(np.log2(spread))
+    return (np.round(mean / step) * step).astype(dtype)
+
+
+def _euclidean_to(b: np.ndarray, metric: str,
+                  dtype: type) -> Callable[[np.ndarray], np.ndarray]:
+    # ||a - b||^2 = ||a||^2 + ||b||^2 - 2 a.b loses digits in proportion to the norms: both
+    # sides are centred on (about) b's mean first; the distances stay the same
+    centre = _centre(b, dtype)
     b = b - centre
     b_norms = (b * b).sum(1)
 
@@ -110,9 +161,10 @@ def match_ranks(
     the query: a non-match at the same distance as a true match ranks before it,
     so a collapsed embedding scores no better than chance. A query without a
     true match gets an empty array. Distances are computed for as many queries
-    at a time as fit in ``chunk_elements`` values, in float32 for float32
+    at a time as fit in ``chunk_elements`` values, in float32 for float32 and float16
     embeddings (what encoders give; half the time of float64 at 2048-d) and in
-    float64 otherwise.
+    float64 otherwise. Equal gallery embeddings are at exactly equal distances from a
+    query whatever the dtype (``distances_to``), so the tie rule, not round-off, orders them.
     """
     q_emb, g_emb = np.asarray(query_embeddings), np.asarray(gallery_embeddings)
     q_ids, g_ids = np.asarray(query_ids).reshape(-1), np.asarray(gallery_ids).reshape(-1)
