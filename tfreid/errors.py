@@ -1,8 +1,10 @@
 """User-facing errors: each carries one line that names the problem."""
 
+import contextlib
 import errno
 import re
 import sys
+from collections.abc import Iterator
 
 _TF_FRAGMENTS = (re.compile(r"\{\{function_node [^}]*\}\}"), re.compile(r"\[\[\{\{node [^]]*\]\]"))
 
@@ -44,13 +46,62 @@ class Interrupted(KeyboardInterrupt):
         self.signal_number = signal_number
 
 
+_NO_SPACE = "No space left on device"
+# where TensorFlow ("PATH; No space left on device") and faiss ("write error in PATH: ...")
+# name the file they were writing
+_WRITTEN_PATH = (re.compile(rf"^(.+?); {_NO_SPACE}"), re.compile(r"write error in (.+?): \d"))
+
+
+def is_disk_full(error: BaseException) -> bool:
+    """True if ``error`` says the disk is full: ENOSPC, or TensorFlow's or faiss's words."""
+    if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+        return True
+    return _NO_SPACE in str(error)
+
+
+def _written_path(error: BaseException) -> str | None:
+    if isinstance(error, OSError) and error.filename is not None:
+        return str(error.filename)
+    for pattern in _WRITTEN_PATH:
+        found = pattern.search(one_line(str(error)))
+        if found:
+            return found.group(1)
+    return None
+
+
+def disk_full_line(error: BaseException, what: str | None = None) -> str:
+    """'the disk is full while writing WHAT (FILE); free space and run again', with the
+    file by its final name rather than a temporary one."""
+    from tfreid.io.staging import final_name
+
+    path = _written_path(error)
+    path = final_name(path) if path is not None else None
+    path = None if path == what else path
+    target = f"{what} ({path})" if what and path else what or path
+    written = f" while writing {target}" if target else ""
+    return f"the disk is full{written}; free space and run again"
+
+
+@contextlib.contextmanager
+def naming_a_full_disk(what: str) -> Iterator[None]:
+    """Turn a full disk inside the block into an ``OutputError`` naming ``what``
+    (``disk_full_line``); other errors pass through."""
+    try:
+        yield
+    except Exception as error:
+        if not is_disk_full(error):
+            raise
+        raise OutputError(disk_full_line(error, what)) from None
+
+
 def describe(error: BaseException) -> str:
     """One line naming the problem any exception stands for (tfreid's, the OS's, TF's...)."""
     if isinstance(error, TfreidError):
         return one_line(str(error))
+    if is_disk_full(error):
+        return disk_full_line(error)
     if isinstance(error, OSError):
-        what = "no space left on device" if error.errno == errno.ENOSPC else (
-            error.strerror or one_line(str(error)) or type(error).__name__)
+        what = error.strerror or one_line(str(error)) or type(error).__name__
         names = [str(n) for n in (error.filename, error.filename2) if n is not None]
         return f"{what}: {', '.join(names)}" if names else what
     if isinstance(error, MemoryError):

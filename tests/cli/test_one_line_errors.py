@@ -11,6 +11,7 @@ import pytest
 from tests.helpers import script, the_error_line, tiny_siamese
 from tfreid.cli.errors import run_cli
 from tfreid.cli.experiment import main as experiment_main
+from tfreid.cli.main import main as tfreid_main
 from tfreid.cli.make_tfrecords import main as make_tfrecords
 from tfreid.cli.train_siamese import main as siamese_main
 from tfreid.cli.train_triplet import main as triplet_main
@@ -86,7 +87,14 @@ def test_malformed_manifest(tmp_path, capsys, manifest, message):
 
 @pytest.mark.parametrize("error, line", [
     (PermissionError(13, "Permission denied", "logs/x"), "error: Permission denied: logs/x"),
-    (OSError(28, "No space left on device"), "error: no space left on device"),
+    (OSError(28, "No space left on device"), "error: the disk is full; free space and run "
+                                              "again"),
+    (OSError(28, "No space left on device", "d/.ds.partial-7-ab/x.tfrecord.tmp"),
+     "error: the disk is full while writing d/ds/x.tfrecord; free space and run again"),
+    (RuntimeError("Error in void faiss::write_index(...) at index_write.cpp:499: Error: 'ret == "
+                  "(size * 4)' failed: write error in i/.idx.partial-7-ab/index.faiss: 3 != 9 "
+                  "(No space left on device)"),
+     "error: the disk is full while writing i/idx/index.faiss; free space and run again"),
     (FileExistsError(17, "File exists", "a"), "error: File exists: a"),
     (np.linalg.LinAlgError("SVD did not converge\nmore"), "error: LinAlgError: SVD did not "
                                                           "converge"),
@@ -179,3 +187,56 @@ def test_read_only_folder(tmp_path, tiny_dataset, capsys):
     (tmp_path / "ro").mkdir(mode=0o555)
     status = siamese_main([*tiny_siamese(tiny_dataset), "--logdir", str(tmp_path / "ro" / "r")])
     assert status == 2 and "Permission denied" in the_error_line(capsys.readouterr().err)
+
+
+def test_full_disk_while_writing_a_dataset_names_the_dataset(tmp_path, capsys, monkeypatch):
+    from tfreid.backend import tf
+
+    class FullDisk:  # TFRecordWriter on a full disk: TF's words, the shard's temporary name
+        def __init__(self, path: str):
+            self.path = path
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc) -> None:
+            return None
+
+        def write(self, record: bytes) -> None:
+            raise tf.errors.ResourceExhaustedError(None, None, f"{self.path}; No space left on "
+                                                               "device")
+
+    monkeypatch.setattr(tf.io, "TFRecordWriter", FullDisk)
+    out = tmp_path / "ds"
+    assert make_tfrecords(["surfaces", "--num-identities", "4", "--views", "2", "--out",
+                           str(out)]) == 2
+    assert the_error_line(capsys.readouterr().err) == (
+        f"error: the disk is full while writing dataset {out} "
+        f"({out / 'train-00000-of-00001.tfrecord'}); free space and run again")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_search_image_in_a_missing_folder_names_the_folder(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert tfreid_main(["search", "idx", "--image", "no/such/dir/r.png"]) == 2
+    assert the_error_line(capsys.readouterr().err) == (
+        "error: cannot write no/such/dir/r.png: the folder no/such/dir does not exist; create "
+        "it or choose another path")
+
+
+def test_damaged_index_and_model_are_named(tmp_path, capsys):
+    from tfreid.retrieval import EmbeddingIndex
+
+    index = EmbeddingIndex(4)
+    index.add(np.eye(4))
+    index.save(tmp_path / "idx")
+    (tmp_path / "idx" / "manifest.json").write_text("{'dim': 4")
+    assert tfreid_main(["search", str(tmp_path / "idx"), "--image", ""]) == 2
+    line = the_error_line(capsys.readouterr().err)
+    assert line.startswith(f"error: {tmp_path / 'idx' / 'manifest.json'} is damaged (not valid "
+                           "JSON") and "build the index again with tfreid embed" in line
+    (tmp_path / "m.tflite").write_bytes(b"half a model")
+    assert tfreid_main(["evaluate", str(tmp_path / "m.tflite")]) == 2
+    assert the_error_line(capsys.readouterr().err) == (
+        f"error: {tmp_path / 'm.tflite'} is not a valid TFLite model (damaged, truncated, or "
+        "not a .tflite file); export it again with tfreid export")

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from tests.helpers import the_error_line
 from tfreid.backend import keras
 from tfreid.cli.main import main
 from tfreid.data import load_split
@@ -143,3 +144,19 @@ def test_embed_calibrates_the_index_and_draws_its_curves(tmp_path, export, tiny_
     assert main(["embed", str(export), "--images", str(tmp_path), "--index", str(tmp_path / "i"),
                  "--calibrate-split", "query"]) == 2
     assert "--calibrate-split needs --index and images from --dataset" in capsys.readouterr().err
+
+
+def test_embed_refuses_ivfpq_settings_faiss_cannot_use_before_embedding(tmp_path, export,
+                                                                        tiny_dataset, capsys):
+    index = ["embed", str(export), "--dataset", str(tiny_dataset), "--index",
+             str(tmp_path / "i"), "--kind", "ivfpq"]
+    assert main([*index, "--pq-m", "3"]) == 2  # one line: no "embedded ..." progress before it
+    assert the_error_line(capsys.readouterr().err) == (
+        "error: --pq-m 3 does not divide the embedding dimension 8; choose one of 1, 2, 4, 8")
+    count = len(split(tiny_dataset, "gallery").identities)
+    assert main([*index, "--pq-m", "2", "--nlist", "1024"]) == 2
+    assert the_error_line(capsys.readouterr().err) == (
+        f"error: IVF-PQ with 1024 lists and 8-bit codes needs at least 1024 embeddings to "
+        f"train, got {count}; use --nlist at most {count}, --pq-bits at most "
+        f"{count.bit_length() - 1} or --kind flat")
+    assert not (tmp_path / "i").exists()

@@ -1,5 +1,6 @@
 """Atomic files and folders, and cleaning up after dead processes (issue 9, cases 7, 19)."""
 
+import errno
 import json
 import os
 import subprocess
@@ -10,7 +11,7 @@ import pytest
 from tests.helpers import ROOT
 from tfreid.errors import OutputError
 from tfreid.io.atomic import atomic_directory, atomic_file, write_json
-from tfreid.io.staging import OWNER_NAME, make_staging_dir, remove_stale_staging
+from tfreid.io.staging import OWNER_NAME, final_name, make_staging_dir, remove_stale_staging
 
 
 def dead_pid() -> int:
@@ -98,3 +99,31 @@ def test_existing_output_rules(tmp_path):
         (staging / "v2").write_text("2")
     assert sorted(p.name for p in (tmp_path / "ours").iterdir()) == [".tfreid-output", "v2"]
     assert (tmp_path / "theirs" / "a").read_text() == "x"
+
+
+def test_atomic_file_errors_name_the_final_path_and_its_folder(tmp_path):
+    target = tmp_path / "no" / "such" / "r.png"
+    with pytest.raises(OutputError) as error, atomic_file(target):
+        pass
+    assert str(error.value) == (f"cannot write {target}: the folder {target.parent} does not "
+                                "exist; create it or choose another path")
+    (tmp_path / "a_file").write_text("x")
+    with pytest.raises(OutputError, match="a_file is not a folder; choose another path"):
+        write_json(tmp_path / "a_file" / "r.json", {})
+
+
+def test_a_full_disk_names_the_final_file_not_a_temporary_one(tmp_path):
+    with pytest.raises(OutputError) as error, atomic_file(tmp_path / "r.json") as temporary:
+        temporary.write_text("half")
+        raise OSError(errno.ENOSPC, "No space left on device")
+    assert str(error.value) == (f"the disk is full while writing {tmp_path / 'r.json'}; free "
+                                "space and run again")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_final_name_of_staging_and_temporary_paths():
+    assert final_name("d/.ds.partial-6278-8c716a94/train-00000-of-00001.tfrecord.tmp") == \
+        "d/ds/train-00000-of-00001.tfrecord"
+    assert final_name("/a/.r.tmp-9956-ec79f5ba.png") == "/a/r.png"
+    assert final_name("/a/.x.y.tmp-1-ab.json") == "/a/x.y.json"
+    assert final_name("/a/.hidden/file") == "/a/.hidden/file"

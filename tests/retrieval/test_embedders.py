@@ -67,3 +67,22 @@ def test_what_cannot_embed(tmp_path, encoder):
         embedder_for(tmp_path / "folder")
     with pytest.raises(DataError, match="images of 16x16 px given to a model of 40x40"):
         embed_batches(embedder_for(encoder), np.zeros((2, 16, 16, 3), np.uint8))
+
+
+@pytest.mark.parametrize("content", [b"", b"not a flatbuffer at all", b"TFL3" + bytes(60)])
+def test_a_damaged_tflite_model_is_named(tmp_path, content):
+    (tmp_path / "m.tflite").write_bytes(content)
+    with pytest.raises(DataError) as error:
+        embedder_for(tmp_path / "m.tflite")
+    assert str(error.value) == (f"{tmp_path / 'm.tflite'} is not a valid TFLite model "
+                                "(damaged, truncated, or not a .tflite file); export it again "
+                                "with tfreid export")
+
+
+def test_a_damaged_export_metadata_is_named(tmp_path):
+    (tmp_path / "export").mkdir()
+    (tmp_path / "export" / "saved_model.pb").write_bytes(b"")  # read after tfreid.json
+    (tmp_path / "export" / "tfreid.json").write_text("{")
+    with pytest.raises(DataError, match=r"export/tfreid.json is damaged \(Expecting property "
+                                        r"name .*\); export it again with tfreid export"):
+        embedder_for(tmp_path / "export")

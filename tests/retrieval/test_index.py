@@ -120,7 +120,7 @@ def test_errors_and_refusals(tmp_path):
         index.add(np.zeros((2, 3)))
     with pytest.raises(DataError, match="finite"):
         index.add(np.full((1, 4), np.nan))
-    with pytest.raises(DataError, match="at least 256"):
+    with pytest.raises(ConfigError, match="at least 256"):
         EmbeddingIndex(4, kind="ivfpq", nlist=4, pq_m=2).add(np.zeros((10, 4)))
     index.add(np.eye(4))
     (tmp_path / "mine").mkdir()
@@ -134,3 +134,70 @@ def test_errors_and_refusals(tmp_path):
     index.save(tmp_path / "ours", overwrite=True)
     with pytest.raises(DataError, match="not a tfreid index"):
         EmbeddingIndex.load(tmp_path / "mine")
+
+
+def test_ivfpq_settings_faiss_cannot_use_are_named_before_faiss_runs():
+    with pytest.raises(ConfigError) as error:
+        EmbeddingIndex(100, kind="ivfpq", nlist=1024, pq_m=8)
+    assert str(error.value) == ("--pq-m 8 does not divide the embedding dimension 100; choose "
+                                "one of 1, 2, 4, 5, 10, 20, 25, 50, 100")
+    index = EmbeddingIndex(100, kind="ivfpq", nlist=1024, pq_m=10)
+    with pytest.raises(ConfigError) as error:
+        index.add(np.zeros((300, 100)))
+    assert str(error.value) == ("IVF-PQ with 1024 lists and 8-bit codes needs at least 1024 "
+                                "embeddings to train, got 300; use --nlist at most 300 or "
+                                "--kind flat")
+    with pytest.raises(ConfigError, match="got 10; use --nlist at most 10, --pq-bits at most 3 "
+                                          "or --kind flat"):
+        index.check_training_size(10)
+    EmbeddingIndex(100, kind="flat", pq_m=8).check_training_size(1)  # only ivfpq trains
+
+
+def _saved(tmp_path, kind="flat"):
+    index = EmbeddingIndex(8, kind=kind)
+    index.add(np.random.default_rng(0).normal(size=(40, 8)), np.arange(40))
+    return index.save(tmp_path / "idx")
+
+
+@pytest.mark.parametrize("name, damage, reason", [
+    ("manifest.json", lambda p: p.write_text("{'dim': 8"), "is damaged (not valid JSON: "
+                                                           "Expecting property name"),
+    ("manifest.json", lambda p: p.write_text('{"dim": 8}'), "is damaged (it lacks 'metric')"),
+    ("index.faiss", lambda p: p.write_bytes(p.read_bytes()[:100]),
+     "is damaged (faiss cannot read it: truncated, or not a faiss index)"),
+    ("identities.npy", lambda p: p.write_bytes(p.read_bytes()[:90]), "is damaged (not a NumPy"),
+    ("metadata.jsonl", lambda p: p.write_text("{\n"), "is damaged (not JSON lines"),
+    ("metadata.jsonl", lambda p: p.write_text("{}\n"), "files disagree on the count "
+                                                        "(manifest.json 40, identities.npy 40, "
+                                                        "metadata.jsonl 1, index.faiss 40)"),
+    ("identities.npy", lambda p: p.unlink(), "lacks identities.npy"),
+])
+def test_a_damaged_index_names_the_file_and_how_to_rebuild_it(tmp_path, name, damage, reason):
+    folder = _saved(tmp_path)
+    damage(folder / name)
+    with pytest.raises(DataError) as error:
+        EmbeddingIndex.load(folder)
+    message = str(error.value)
+    assert name in message and reason in message, message
+    assert message.endswith(f"; build the index again with tfreid embed MODEL --index {folder} "
+                            "--overwrite")
+
+
+def test_a_full_disk_while_saving_names_the_index_and_leaves_nothing(tmp_path, monkeypatch):
+    import faiss
+
+    def full(index, path):
+        open(path, "wb").close()
+        raise RuntimeError(f"Error in void faiss::write_index at index_write.cpp:499: Error: "
+                           f"'ret == (size * 4)' failed: write error in {path}: 3 != 512 (No "
+                           "space left on device)")
+
+    monkeypatch.setattr(faiss, "write_index", full)
+    index = EmbeddingIndex(8)
+    index.add(np.eye(8))
+    with pytest.raises(OutputError) as error:
+        index.save(tmp_path / "idx")
+    idx = tmp_path / "idx"
+    assert str(error.value) == (f"the disk is full while writing index {idx} "
+                                f"({idx / 'index.faiss'}); free space and run again")
+    assert list(tmp_path.iterdir()) == []

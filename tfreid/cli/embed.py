@@ -98,7 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
 
     def command() -> int:
-        from tfreid.retrieval import embedder_for
+        from tfreid.retrieval import EmbeddingIndex, embedder_for
         from tfreid.retrieval.names import DEFAULT_PARAMETERS
         from tfreid.workflows.retrieval import build_index, embed_source, write_embeddings
 
@@ -111,6 +111,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"written: {args.out} ({len(source)} embeddings of {embedder.dim} dims)")
             return 0
         parameters = {name: getattr(args, name) for name in DEFAULT_PARAMETERS}
+        planned = EmbeddingIndex(embedder.dim, args.metric, args.kind, **parameters)
+        planned.check_training_size(len(source))  # before embedding, not after
         index = build_index(embedder, source, args.metric, args.kind, args.batch_size,
                             **parameters)
         chosen = calibrate_on(index, embedder, args) if args.calibrate_split else None

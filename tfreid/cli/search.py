@@ -46,12 +46,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     def command() -> int:
         from tfreid.errors import DataError, OutputError
         from tfreid.io.atomic import atomic_file
+        from tfreid.io.outputs import check_parent_folder
         from tfreid.retrieval import EmbeddingIndex, embedder_for
         from tfreid.workflows.retrieval import embed_source, ranked_image, search_table
 
         image = Path(args.image) if args.image else None
         if image is not None and image.exists() and not args.overwrite:
             raise OutputError(f"{image} already exists; use --overwrite to replace it")
+        if image is not None:
+            check_parent_folder(image)  # before the search, not after it
         index = EmbeddingIndex.load(args.index)
         embedder = embedder_for(_model_of(args, index.source))
         if embedder.dim != index.dim:

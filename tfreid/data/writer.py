@@ -9,7 +9,7 @@ from typing import Any
 from tfreid.backend import tf
 from tfreid.data.manifest import FORMAT, write_manifest
 from tfreid.data.schema import ImageRecord, serialize_record
-from tfreid.errors import ConfigError, DataError
+from tfreid.errors import ConfigError, DataError, naming_a_full_disk
 from tfreid.io.atomic import atomic_directory
 
 ProgressFn = Callable[[int], None]
@@ -59,8 +59,8 @@ def write_dataset(
 
     Everything is written into a staging directory beside ``out_dir`` and moved
     into place only when every shard and the manifest are complete, so an
-    interrupted or failed write leaves no partial dataset under ``out_dir``.
-    Returns the manifest.
+    interrupted or failed write leaves no partial dataset under ``out_dir``; a full
+    disk is an ``OutputError`` naming the dataset and the shard. Returns the manifest.
     """
     splits = {split: list(records) for split, records in splits.items()}
     if not any(splits.values()):
@@ -68,7 +68,8 @@ def write_dataset(
     if isinstance(images_per_shard, bool) or not isinstance(images_per_shard, int) \
             or images_per_shard < 1:
         raise ConfigError(f"images per shard must be a whole number >= 1, got {images_per_shard}")
-    with atomic_directory(out_dir, overwrite=overwrite, kind="dataset") as staging:
+    with naming_a_full_disk(f"dataset {out_dir}"), \
+            atomic_directory(out_dir, overwrite=overwrite, kind="dataset") as staging:
         manifest: dict[str, Any] = {
             "format": FORMAT, "name": name, "source": source,
             "image_size": _common_size(splits),

@@ -1,7 +1,8 @@
 """Write-then-rename: nothing half-written ever sits under a final name.
 
 * ``atomic_file(path)``: a temporary file beside ``path``, fsynced and renamed
-  over it on success, removed on failure.
+  over it on success, removed on failure; errors name ``path``, never the
+  temporary file.
 * ``atomic_directory(final)``: a staging folder beside ``final``, moved into
   place when complete; an existing ``final`` is replaced only as
   ``tfreid.io.outputs.check_new_output`` allows. The finished folder carries
@@ -20,8 +21,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from tfreid.io.outputs import OUTPUT_MARKER, check_new_output
-from tfreid.io.staging import OWNER_NAME, make_staging_dir, process_alive
+from tfreid.errors import OutputError, disk_full_line, is_disk_full
+from tfreid.io.outputs import OUTPUT_MARKER, check_new_output, check_parent_folder
+from tfreid.io.staging import OWNER_NAME, final_name, make_staging_dir, process_alive
 
 
 def _remove_stale_temporary_files(path: Path) -> None:
@@ -35,13 +37,26 @@ def _remove_stale_temporary_files(path: Path) -> None:
             stale.unlink(missing_ok=True)
 
 
+def _writing_error(path: Path, temporary: Path, error: BaseException) -> OutputError | None:
+    """The OutputError naming ``path`` (not ``temporary``) for a failed write, if it is one."""
+    final = final_name(path)  # inside a staging folder: the folder's final name
+    if is_disk_full(error):
+        return OutputError(disk_full_line(error, final))
+    if isinstance(error, OSError) and error.filename in (str(temporary), temporary):
+        return OutputError(f"cannot write {final}: {error.strerror or error}")
+    return None
+
+
 @contextlib.contextmanager
 def atomic_file(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success it replaces ``path``.
 
-    The temporary name keeps ``path``'s suffix (Keras picks a format by it).
+    The temporary name keeps ``path``'s suffix (Keras picks a format by it). A
+    missing folder, a full disk or an OS refusal to write the temporary file is an
+    ``OutputError`` that names ``path``.
     """
     path = Path(path)
+    check_parent_folder(path)
     _remove_stale_temporary_files(path)
     token = f"{os.getpid()}-{secrets.token_hex(4)}"
     temporary = path.parent / f".{path.stem}.tmp-{token}{path.suffix}"
@@ -50,9 +65,12 @@ def atomic_file(path: str | os.PathLike) -> Iterator[Path]:
         with open(temporary, "rb+") as handle:
             os.fsync(handle.fileno())
         os.replace(temporary, path)
-    except BaseException:
+    except BaseException as error:
         temporary.unlink(missing_ok=True)
-        raise
+        translated = _writing_error(path, temporary, error)
+        if translated is None:
+            raise
+        raise translated from None
 
 
 def write_text(path: str | os.PathLike, text: str) -> None:

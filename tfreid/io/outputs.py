@@ -43,6 +43,18 @@ def check_new_output(final: str | os.PathLike, overwrite: bool = False) -> None:
                           "choose another path")
 
 
+def check_parent_folder(path: str | os.PathLike) -> None:
+    """OutputError unless the folder that is to hold file ``path`` exists."""
+    path = Path(path)
+    folder = path.parent
+    if folder.is_dir():
+        return
+    if folder.exists():
+        raise OutputError(f"cannot write {path}: {folder} is not a folder; choose another path")
+    raise OutputError(f"cannot write {path}: the folder {folder} does not exist; create it or "
+                      "choose another path")
+
+
 def check_not_nested(paths: dict[str, str | os.PathLike]) -> None:
     """OutputError if two of the named output folders are the same or one holds the other."""
     resolved = {name: Path(path).resolve() for name, path in paths.items() if path is not None}

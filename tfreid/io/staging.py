@@ -6,10 +6,15 @@ process start time of the tfreid process that made it. A later process removes
 such a folder only when it is on the same host and that process is gone (or
 the process id now belongs to a process started at another time). Folders
 without the owner file were not made by tfreid and are never touched.
+
+``final_name`` turns a path inside a staging folder or a temporary file
+(``tfreid.io.atomic``: ``.<stem>.tmp-<pid>-<token><suffix>``; a shard's
+``<name>.tmp``) into the path it will have when complete, for messages.
 """
 
 import json
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -17,6 +22,26 @@ from pathlib import Path
 
 OWNER_NAME = ".tfreid-staging.json"
 KINDS = ("partial", "old")
+_STAGING = re.compile(rf"^\.(.+)\.(?:{'|'.join(KINDS)})-\d+-[0-9a-f]+$")
+_TEMPORARY = re.compile(r"^\.(.+)\.tmp-\d+-[0-9a-f]+(\.[^.]+)?$")
+
+
+def _final_part(part: str) -> str:
+    staging, temporary = _STAGING.match(part), _TEMPORARY.match(part)
+    if staging:
+        return staging.group(1)
+    if temporary:
+        return temporary.group(1) + (temporary.group(2) or "")
+    return part
+
+
+def final_name(path: str | os.PathLike) -> str:
+    """``path`` with staging folders and temporary file names replaced by the final ones:
+    ``d/.ds.partial-7-ab/x.tfrecord.tmp`` -> ``d/ds/x.tfrecord``."""
+    parts = [_final_part(part) for part in str(path).split(os.sep)]
+    if parts[-1].endswith(".tmp") and len(parts[-1]) > len(".tmp"):
+        parts[-1] = parts[-1][:-len(".tmp")]
+    return os.sep.join(parts)
 
 
 def process_start_time(pid: int) -> str | None:

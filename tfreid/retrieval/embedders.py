@@ -21,7 +21,7 @@ import numpy as np
 
 from tfreid.backend import keras, tf
 from tfreid.data.record_images import RecordImages
-from tfreid.errors import DataError
+from tfreid.errors import DataError, one_line
 
 
 @dataclass
@@ -42,23 +42,34 @@ def _keras_embedder(encoder: keras.Model) -> Embedder:
                     int(encoder.output_shape[-1]), f"keras:{encoder.name}")
 
 
+_EXPORT_AGAIN = "export it again with tfreid export"
+
+
 def _saved_model_embedder(folder: Path) -> Embedder:
     from tfreid.export.saved_model import METADATA_NAME
 
-    info = json.loads((folder / METADATA_NAME).read_text())
+    try:
+        info = json.loads((folder / METADATA_NAME).read_text())
+        image_size, dim = tuple(info["image_size"]), int(info["embedding_dim"])
+    except (ValueError, KeyError, TypeError) as error:
+        raise DataError(f"{folder / METADATA_NAME} is damaged ({one_line(str(error))}); "
+                        f"{_EXPORT_AGAIN}") from None
     serve = tf.saved_model.load(str(folder)).signatures["serving_default"]
 
     def embed(images: np.ndarray) -> np.ndarray:
         return serve(images=tf.constant(images, tf.uint8))["embeddings"].numpy()
 
-    return Embedder(embed, tuple(info["image_size"]), int(info["embedding_dim"]),
-                    f"saved_model:{folder.resolve()}")
+    return Embedder(embed, image_size, dim, f"saved_model:{folder.resolve()}")
 
 
 def _tflite_embedder(path: Path) -> Embedder:
     from tfreid.compression.tflite import TFLiteEmbedder
 
-    model = TFLiteEmbedder(path.read_bytes())
+    try:
+        model = TFLiteEmbedder(path.read_bytes())
+    except (ValueError, RuntimeError):  # TFLite: "The model is not a valid Flatbuffer buffer"
+        raise DataError(f"{path} is not a valid TFLite model (damaged, truncated, or not a "
+                        f".tflite file); {_EXPORT_AGAIN}") from None
     dim = int(model.output["shape"][-1])
     return Embedder(lambda images: model(images, batch_size=len(images)),
                     tuple(int(n) for n in model.input["shape"][1:3]), dim,

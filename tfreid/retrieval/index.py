@@ -26,18 +26,52 @@ Example::
 """
 
 import json
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from tfreid.errors import ConfigError, DataError
+from tfreid.errors import ConfigError, DataError, naming_a_full_disk, one_line
 from tfreid.retrieval.calibration import Calibration, calibrate
 from tfreid.retrieval.names import DEFAULT_PARAMETERS, KINDS, METRICS
 
 MANIFEST = "manifest.json"
 _INT8_BLOCK = 65536  # gallery rows decoded at a time by an int8 search
+_DAMAGED = (ValueError, EOFError, RuntimeError, KeyError, TypeError)  # what unreadable files raise
+
+
+def _rebuild(folder: Path) -> str:
+    return f"build the index again with tfreid embed MODEL --index {folder} --overwrite"
+
+
+def _read(folder: Path, name: str, reader: Callable[[Path], Any], why: str,
+          detail: bool = True) -> Any:
+    """``reader(folder / name)``, or a DataError saying the file is missing or damaged."""
+    path = folder / name
+    if not path.is_file():
+        raise DataError(f"index {folder} lacks {name}; {_rebuild(folder)}")
+    try:
+        return reader(path)
+    except _DAMAGED as error:
+        reason = f"{why}: {one_line(str(error))}" if detail else why
+        raise DataError(f"{path} is damaged ({reason}); {_rebuild(folder)}") from None
+
+
+def _read_faiss(path: Path):
+    import faiss
+
+    return faiss.read_index(str(path))
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def _read_npy(path: Path) -> np.ndarray:
+    return np.load(path, allow_pickle=False)
 
 
 @dataclass
@@ -66,6 +100,8 @@ class EmbeddingIndex:
                               f"{', '.join(DEFAULT_PARAMETERS)}")
         self.dim, self.metric, self.kind, self.source = int(dim), metric, kind, source
         self.parameters = {**DEFAULT_PARAMETERS, **parameters}
+        if kind == "ivfpq":
+            self._check_pq_m()
         self.identities = np.zeros(0, np.int64)
         self.metadata: list[dict] = []
         self.calibration: dict | None = None
@@ -82,6 +118,29 @@ class EmbeddingIndex:
         return None if self.calibration is None else self.calibration["threshold"]
 
     # adding and searching ----------------------------------------------------------------
+
+    def _check_pq_m(self) -> None:
+        pq_m = self.parameters["pq_m"]
+        if self.dim % pq_m:
+            divisors = [str(d) for d in range(1, self.dim + 1) if self.dim % d == 0]
+            raise ConfigError(f"--pq-m {pq_m} does not divide the embedding dimension "
+                              f"{self.dim}; choose one of {', '.join(divisors)}")
+
+    def check_training_size(self, count: int) -> None:
+        """ConfigError if an ivfpq index cannot train on its first ``count`` embeddings
+        (fewer than its lists, or than the 2^pq_bits centroids of each sub-quantizer)."""
+        if self.kind != "ivfpq":
+            return
+        nlist, bits = self.parameters["nlist"], self.parameters["pq_bits"]
+        needed = max(nlist, 2 ** bits)
+        if count >= needed:
+            return
+        fixes = [f"--nlist at most {count}"] if count < nlist else []
+        if count < 2 ** bits and count >= 2:
+            fixes.append(f"--pq-bits at most {int(math.log2(count))}")
+        choices = f"{', '.join(fixes)} or --kind flat" if fixes else "--kind flat"
+        raise ConfigError(f"IVF-PQ with {nlist} lists and {bits}-bit codes needs at least "
+                          f"{needed} embeddings to train, got {count}; use {choices}")
 
     def _prepare(self, embeddings: np.ndarray) -> np.ndarray:
         vectors = np.array(embeddings, np.float32, order="C")  # a copy: normalised in place
@@ -100,16 +159,13 @@ class EmbeddingIndex:
         spec = {"flat": "Flat", "ivfpq": f"IVF{p['nlist']},PQ{p['pq_m']}x{p['pq_bits']}",
                 "hnsw": f"HNSW{p['hnsw_m']}"}[self.kind]
         metric = faiss.METRIC_L2 if self.metric == "euclidean" else faiss.METRIC_INNER_PRODUCT
+        self.check_training_size(len(vectors))
         try:
             index = faiss.index_factory(self.dim, spec, metric)
         except RuntimeError as error:
             raise ConfigError(f"faiss cannot build {spec} for dim {self.dim}: "
                               f"{str(error).splitlines()[0]}") from None
         if self.kind == "ivfpq":
-            needed = max(p["nlist"], 2 ** p["pq_bits"])
-            if len(vectors) < needed:
-                raise DataError(f"an ivfpq index trains on its first embeddings: give at least "
-                                f"{needed} (nlist, 2^pq_bits), got {len(vectors)}")
             index.train(vectors)
         return index
 
@@ -247,10 +303,11 @@ class EmbeddingIndex:
 
     def save(self, folder: str | Path, overwrite: bool = False) -> Path:
         """Write the index into ``folder`` atomically (an existing one: only with
-        ``overwrite``, and only if tfreid wrote it)."""
+        ``overwrite``, and only if tfreid wrote it); a full disk is an OutputError."""
         from tfreid.io.atomic import atomic_directory
 
-        with atomic_directory(folder, overwrite=overwrite, kind="index") as staging:
+        with naming_a_full_disk(f"index {folder}"), \
+                atomic_directory(folder, overwrite=overwrite, kind="index") as staging:
             if self.kind == "int8":
                 np.save(staging / "codes.npy", self._codes_or_empty())
                 np.save(staging / "scales.npy", self._scales if self._scales is not None
@@ -269,25 +326,49 @@ class EmbeddingIndex:
         return self._codes if self._codes is not None else np.zeros((0, self.dim), np.int8)
 
     @classmethod
+    def _from_manifest(cls, folder: Path, info: Any) -> tuple["EmbeddingIndex", int]:
+        """The empty index ``manifest.json`` describes, and its count."""
+        try:
+            index = cls(info["dim"], info["metric"], info["kind"], info["source"],
+                        **info["parameters"])
+            index.calibration = info.get("calibration")
+            return index, int(info["count"])
+        except KeyError as error:
+            reason = f"it lacks {error}"
+        except (TypeError, ValueError, AttributeError):
+            reason = "not the manifest of a tfreid index"
+        raise DataError(f"{folder / MANIFEST} is damaged ({reason}); {_rebuild(folder)}")
+
+    @classmethod
     def load(cls, folder: str | Path) -> "EmbeddingIndex":
-        """The index saved in ``folder``."""
+        """The index saved in ``folder``; a missing, damaged or inconsistent file is a
+        DataError that names it."""
         folder = Path(folder)
         if not (folder / MANIFEST).is_file():
             raise DataError(f"{folder} is not a tfreid index (no {MANIFEST})")
-        info = json.loads((folder / MANIFEST).read_text())
-        index = cls(info["dim"], info["metric"], info["kind"], info["source"],
-                    **info["parameters"])
-        index.identities = np.load(folder / "identities.npy", allow_pickle=False)
-        index.metadata = [json.loads(line) for line in
-                          (folder / "metadata.jsonl").read_text().splitlines()]
-        index.calibration = info.get("calibration")
+        info = _read(folder, MANIFEST, lambda path: json.loads(path.read_text()),
+                     "not valid JSON")
+        index, count = cls._from_manifest(folder, info)
+        index.identities = _read(folder, "identities.npy", _read_npy, "not a NumPy array")
+        index.metadata = _read(folder, "metadata.jsonl", _read_jsonl, "not JSON lines")
         if index.kind == "int8":
-            index._codes = np.load(folder / "codes.npy", allow_pickle=False)
-            index._scales = np.load(folder / "scales.npy", allow_pickle=False)
-        elif info["count"]:
-            import faiss
-
-            index._faiss = faiss.read_index(str(folder / "index.faiss"))
-        if not len(index.identities) == len(index.metadata) == info["count"]:
-            raise DataError(f"index {folder} is inconsistent: its files disagree on the count")
+            index._codes = _read(folder, "codes.npy", _read_npy, "not a NumPy array")
+            index._scales = _read(folder, "scales.npy", _read_npy, "not a NumPy array")
+        elif count:
+            index._faiss = _read(folder, "index.faiss", _read_faiss,
+                                 "faiss cannot read it: truncated, or not a faiss index",
+                                 detail=False)
+        index._check_count(folder, count)
         return index
+
+    def _check_count(self, folder: Path, count: int) -> None:
+        counts = {MANIFEST: count, "identities.npy": len(self.identities),
+                  "metadata.jsonl": len(self.metadata)}
+        if self._codes is not None:
+            counts["codes.npy"] = len(self._codes)
+        elif self._faiss is not None:
+            counts["index.faiss"] = self._faiss.ntotal
+        if len(set(counts.values())) > 1:
+            listed = ", ".join(f"{name} {n}" for name, n in counts.items())
+            raise DataError(f"index {folder} is inconsistent: its files disagree on the count "
+                            f"({listed}); {_rebuild(folder)}")
