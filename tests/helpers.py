@@ -31,6 +31,12 @@ def the_error_line(stderr: str) -> str:
     return lines[0]
 
 
+def file_times(folder: Path) -> dict[str, int]:
+    """Every file and folder under ``folder`` with its modification time (ns): unchanged
+    times show that nothing there was written again."""
+    return {str(p.relative_to(folder)): p.stat().st_mtime_ns for p in folder.rglob("*")}
+
+
 def tiny_siamese(dataset: Path, *extra: str, epochs: int = 2, steps: int = 2) -> list[str]:
     """``train_siamese`` options for a run of seconds on the tiny test dataset."""
     return ["--dataset", str(dataset), "--epochs", str(epochs), "--steps-per-epoch", str(steps),

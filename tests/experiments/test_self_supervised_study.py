@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from tests.helpers import file_times
 from tfreid.data.class_datasets import array_records
 from tfreid.data.default import make_surfaces
 from tfreid.data.reader import load_split
@@ -75,3 +76,13 @@ def test_the_study_runs_reports_and_resumes(tiny_study):
     again = self_supervised_study.run_study(("surfaces",), (0,), tiny_study, out, True,
                                             progress=ran.append)
     assert ran == [] and [r["mAP"] for r in again] == [r["mAP"] for r in rows]
+    path, run = out / "results.jsonl", out / "runs" / "surfaces-stml-pretrained-seed0"
+    lines = path.read_bytes().splitlines(keepends=True)
+    path.write_bytes(b"".join(lines[:-1]) + lines[-1][:40])  # a full disk tore the last row
+    trained = file_times(run)
+    assert "encoder.keras" in trained
+    with pytest.warns(UserWarning, match="dropping its incomplete last line"):
+        restored = self_supervised_study.run_study(("surfaces",), (0,), tiny_study, out, True,
+                                                   progress=ran.append)
+    assert restored == again and len(ran) == 1  # rebuilt from the run's results.json
+    assert file_times(run) == trained

@@ -3,6 +3,7 @@ import json
 import numpy as np
 import pytest
 
+from tests.helpers import file_times
 from tfreid.cli.experiment import main as experiment_main
 from tfreid.errors import DataError
 from tfreid.evaluation import evaluate_encoder
@@ -103,3 +104,18 @@ def test_quick_sweep_end_to_end(tmp_path, tiny_dataset, capsys, monkeypatch):
     output = capsys.readouterr().out
     assert (out / "width.png").exists() and "| 0.5 | 2 |" in output
     assert "run 1/4 width0.5-fold0: rank-1 " in output and "left" in output
+    # a full disk tore the last line: the rerun restores it from the run's results.json
+    results = out / "results.jsonl"
+    lines = results.read_bytes().splitlines(keepends=True)
+    results.write_bytes(b"".join(lines[:-1]) + lines[-1][:len(lines[-1]) // 2])
+    run_folder = out / "runs" / "width1.0-fold1"
+    trained = file_times(run_folder)
+    assert "encoder.keras" in trained
+    assert experiment_main(argv) == 0
+    printed = capsys.readouterr()
+    (warning,) = [line for line in printed.err.splitlines() if line.strip()]
+    assert warning.startswith(f"warning: {results}: dropping its incomplete last line 4")
+    assert "run 1/1 width1.0-fold1: rank-1 " in printed.out
+    assert f"row restored from {run_folder}/results.json" in printed.out
+    assert read_rows(results) == rows  # the same row an uninterrupted sweep wrote
+    assert file_times(run_folder) == trained

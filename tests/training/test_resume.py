@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from tests.helpers import script, start_script, tiny_siamese
-from tfreid.backend import keras
+from tfreid.backend import keras, tf
 
 NO_EXPORT = "--no-save-export"  # these runs are about resuming; exporting is tested elsewhere
 
@@ -32,9 +32,12 @@ def uninterrupted(tiny_dataset, tmp_path_factory):
     return folder
 
 
+def encoder_of(folder):
+    return keras.models.load_model(folder / "logs" / "run" / "encoder.keras", compile=False)
+
+
 def weights(folder):
-    return keras.models.load_model(folder / "logs" / "run" / "encoder.keras",
-                                   compile=False).get_weights()
+    return encoder_of(folder).get_weights()
 
 
 def test_rerun_after_sigkill_resumes_and_matches_an_uninterrupted_run(uninterrupted,
@@ -111,3 +114,33 @@ def test_sigterm_while_writing_a_dataset_leaves_no_staging_folder(tmp_path):
     assert process.returncode == 128 + signal.SIGTERM, err
     assert err.strip() == "error: terminated (SIGTERM); nothing was left half-written"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_rerun_of_a_run_killed_while_exporting_exports_it_without_training(
+        tiny_dataset, tmp_path, monkeypatch, capsys):
+    from tfreid.cli.train_siamese import main as siamese_main
+
+    command = [*tiny_siamese(tiny_dataset, epochs=1), "--run-name", "run"]
+    process = start_script("train_siamese", *command, cwd=tmp_path)
+    exports = tmp_path / "exports"
+    while not list(exports.glob(".run.partial-*/.tfreid-staging.json")):  # exporting
+        assert process.poll() is None, process.communicate()
+        time.sleep(0.01)
+    process.send_signal(signal.SIGKILL)
+    process.communicate()
+    assert not (exports / "run").exists() and list(exports.glob(".run.partial-*"))
+    results_path = tmp_path / "logs" / "run" / "results.json"
+    saved = json.loads(results_path.read_text())
+    assert saved["export"] is None
+    monkeypatch.chdir(tmp_path)
+    assert siamese_main(command) == 0  # the same command again (here in-process: faster)
+    again = capsys.readouterr()
+    assert again.err == ""
+    assert again.out.startswith("run run has finished already; exporting it to exports/run\n")
+    assert not [line for line in again.out.splitlines() if line.startswith(("epoch ", "Ep"))]
+    assert json.loads(results_path.read_text()) == {**saved, "export": "exports/run"}
+    assert [p.name for p in exports.iterdir()] == ["run"]  # the dead process' staging is gone
+    serve = tf.saved_model.load(str(exports / "run")).signatures["serving_default"]
+    images = np.random.default_rng(0).integers(0, 255, (3, 40, 40, 3), dtype=np.uint8)
+    np.testing.assert_allclose(serve(images=tf.constant(images))["embeddings"].numpy(),
+                               encoder_of(tmp_path)(images).numpy(), atol=1e-5)

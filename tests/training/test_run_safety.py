@@ -9,7 +9,6 @@ import pytest
 
 from tests.helpers import dataset_with_lonely_identity, the_error_line, tiny_siamese
 from tfreid.backend import keras, tf
-from tfreid.cli.export import main as export_main
 from tfreid.cli.train_siamese import main as siamese_main
 from tfreid.cli.train_triplet import main as triplet_main
 from tfreid.io.locks import exclusive_lock
@@ -89,11 +88,17 @@ def test_failed_export_keeps_the_trained_run(in_tmp, tiny_dataset, capsys, monke
         status, out = run(capsys, *tiny_siamese(tiny_dataset), "--run-name", "x")
     line = the_error_line(out.err)
     assert status == 2 and "Read-only file system" in line
-    assert "export it again with: python scripts/export.py logs/x --float-only" in line
+    assert line.endswith("export it again by rerunning the same command, or with: tfreid "
+                         "export logs/x --float-only --out exports/x")
     results = json.loads((in_tmp / "logs" / "x" / "results.json").read_text())
     assert results["test"]["num_queries"] == 4 and results["export"] is None
     assert json.loads((in_tmp / "logs" / "x" / "run.json").read_text())["status"] == "finished"
-    assert export_main(["logs/x", "--float-only", "--out", "exports/x"]) == 0
+    status, out = run(capsys, *tiny_siamese(tiny_dataset), "--run-name", "x")  # the same again
+    assert status == 0 and out.err == ""
+    assert out.out.startswith("run x has finished already; exporting it to exports/x\n")
+    assert "Epoch" not in out.out and "epoch 1/" not in out.out
+    assert json.loads((in_tmp / "logs" / "x" / "results.json").read_text()) == {
+        **results, "export": "exports/x"}
     serve = tf.saved_model.load("exports/x").signatures["serving_default"]
     encoder = keras.models.load_model("logs/x/encoder.keras", compile=False)
     images = np.random.default_rng(0).integers(0, 255, (3, 40, 40, 3), dtype=np.uint8)
@@ -155,8 +160,15 @@ def test_run_names_are_single_path_components(in_tmp, tiny_dataset, capsys, name
 def test_finished_run_is_not_trained_again_under_its_name(in_tmp, tiny_dataset, capsys):
     assert run(capsys, *tiny_siamese(tiny_dataset), "--run-name", "done")[0] == 0
     before = (in_tmp / "logs" / "done" / "results.json").read_text()
-    status, out = run(capsys, *tiny_siamese(tiny_dataset), "--run-name", "done")
-    assert status == 2 and "has finished already" in the_error_line(out.err)
+    (in_tmp / "logs" / "done-2").mkdir()  # taken: the refusal names a free run name
+    refused = "error: run done in logs/done has finished already (see its results.json)"
+    new_run = "; to train a new run, rerun with --run-name done-3"
+    for extra, detail in ((), " and is exported to exports/done"), \
+            (("--no-save-export",), ""), (("--lr", "0.01"), ", with other settings"):
+        status, out = run(capsys, *tiny_siamese(tiny_dataset, *extra), "--run-name", "done")
+        assert status == 2 and the_error_line(out.err) == refused + detail + new_run
+    status, out = run(capsys, *tiny_siamese(tiny_dataset), "--logdir", "logs/done")
+    assert status == 2 and the_error_line(out.err).endswith("rerun with --logdir logs/done-3")
     assert (in_tmp / "logs" / "done" / "results.json").read_text() == before
 
 

@@ -3,7 +3,9 @@
 The results file is the sweep's memory: a run whose key (its settings and
 fold) is already there is not run again, so an interrupted sweep resumes and a
 sweep extended with new values runs only those. Lines are appended whole and
-flushed to disk as each run ends.
+flushed to disk as each run ends. A run that finished but whose line is missing
+(a torn last line, dropped with a warning) is not trained again: its row is
+rebuilt from the run's own ``results.json``.
 """
 
 import json
@@ -14,6 +16,7 @@ from typing import Any
 
 from tfreid.io.jsonl import append_row, read_rows
 from tfreid.training.config import RunConfig
+from tfreid.training.run_folder import finished_results
 
 HISTORY_KEYS = ("loss", "val_rank1", "val_mAP", "val_mAC", "val_CF")
 
@@ -59,12 +62,16 @@ def run_sweep(
         name = "-".join(f"{k}{v}" for k, v in variant.items()) + f"-fold{fold}"
         config = base.replace(**variant, folds=folds, fold=fold, run_name=name,
                               logdir=str(Path(log_root) / name), save_export=False)
-        row = _row(variant, fold, config, train(config))
+        results = finished_results(config.method, config.to_dict())
+        restored = results is not None
+        row = _row(variant, fold, config, results if restored else train(config))
         append_row(results_path, row)
         elapsed = time.perf_counter() - started
         remaining = elapsed / number * (len(todo) - number)
+        how = f"finished before, row restored from {config.logdir}/results.json; " \
+            if restored else ""
         progress(f"run {number}/{len(todo)} {name}: rank-1 {row['rank1']:.3f}, mAP "
-                 f"{row['mAP']:.3f}, {row['epochs']} epochs; {_duration(elapsed)} so far, "
-                 f"about {_duration(remaining)} left")
+                 f"{row['mAP']:.3f}, {row['epochs']} epochs; {how}{_duration(elapsed)} so "
+                 f"far, about {_duration(remaining)} left")
     wanted = {run_key(v, fold, folds, base.seed) for v in variants for fold in range(folds)}
     return [row for row in read_rows(results_path) if row["key"] in wanted]

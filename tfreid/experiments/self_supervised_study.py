@@ -12,7 +12,9 @@ pre-training source (other classes or identities). Each scenario is scored
 on the held-out classes / identities: Recall@1/2/4/8 and NMI over all held-out
 images, mAP (queries against gallery), mAP E / M / H where the dataset has the
 ground truth, and seconds per epoch (Table 10). Rows go to a JSON-lines file
-as each scenario ends, so an interrupted study resumes.
+as each scenario ends, so an interrupted study resumes; a scenario whose run
+finished but whose row was lost (a torn last line) is scored from the run's
+``results.json``, not trained again.
 """
 
 import json
@@ -24,6 +26,7 @@ from typing import Any
 from tfreid.experiments.self_supervised_data import PRETRAIN_SOURCE, ensure_study_dataset
 from tfreid.io.jsonl import append_row, read_rows
 from tfreid.training.config import RunConfig
+from tfreid.training.run_folder import finished_results
 
 METHODS = ("spreading", "insclr", "stml")
 MEASURES = ("recall_at_1", "recall_at_2", "recall_at_4", "recall_at_8", "nmi", "mAP",
@@ -115,8 +118,9 @@ def run_scenario(dataset: str, method: str, start: str, root: Path, out: Path,
         results = _floor(method, dataset_dir, settings, seed, pretrained)
     else:
         logdir = out / "runs" / f"{dataset}-{method}-{start}-seed{seed}"
-        results = train(_config(method, dataset_dir, settings, seed, logdir,
-                                str(pretrained) if start == "pretrained" else None), verbose=0)
+        config = _config(method, dataset_dir, settings, seed, logdir,
+                         str(pretrained) if start == "pretrained" else None)
+        results = finished_results(config.method, config.to_dict()) or train(config, verbose=0)
     test = results["test"]
     return {"dataset": dataset, "method": method, "start": start, "seed": seed,
             "epochs": results["epochs_run"], "seconds_per_epoch": results["seconds_per_epoch"],

@@ -5,12 +5,13 @@ resume) the run folder, load and split the data, build the backbone (or an
 ensemble of members), let the method ``plan`` what to fit, compile, fit with
 the standard callbacks (monitor, TensorBoard, best epoch, resume), save the
 encoder, evaluate on the held-out identities, save the results and export.
-``fine_tune`` trains an encoder on with a run's own method (compression,
-QAT). Under ``--strategy`` everything is built and fitted inside the strategy's
-scope (``placement``); only the chief writes the run's files. A method that
-keeps its own training state (a teacher, a memory bank) plans a
-``keras.Model`` subclass with its own ``train_step``; the engine treats it like
-any other model.
+Rerun on a finished run, it only makes the run's missing export (a run killed
+while exporting), from the saved encoder. ``fine_tune`` trains an encoder on with
+a run's own method (compression, QAT). Under ``--strategy`` everything is built
+and fitted inside the strategy's scope (``placement``); only the chief writes the
+run's files. A method that keeps its own training state (a teacher, a memory
+bank) plans a ``keras.Model`` subclass with its own ``train_step``; the engine
+treats it like any other model.
 """
 
 import time
@@ -23,7 +24,12 @@ from tfreid.data.reader import SplitArrays
 from tfreid.errors import ConfigError, OutputError, describe
 from tfreid.evaluation.embedding import chance_scores, embed, score_held_out
 from tfreid.export.saved_model import export_saved_model
-from tfreid.io.outputs import check_new_output, check_not_nested, ensure_writable_dir
+from tfreid.io.outputs import (
+    check_new_output,
+    check_not_nested,
+    ensure_writable_dir,
+    is_tfreid_output,
+)
 from tfreid.losses.metric_loss import set_cross_replica
 from tfreid.losses.per_member import PerMemberLoss
 from tfreid.models.backbones import build_encoder
@@ -146,6 +152,8 @@ def train(config: RunConfig, verbose: int = 2) -> dict[str, Any]:
         return _train_as_worker(method, placement, verbose)
     run = locate_run(config.method, config.to_dict(), method.run_prefix())
     with run.claim():
+        if run.done:
+            return export_finished_run(config, run)
         started = time.time()
         try:
             export_dir = export_dir_of(config, run)
@@ -179,12 +187,18 @@ def _train_as_worker(method: Method, placement: Placement, verbose: int) -> dict
     return {"run": run.name, "worker": placement.worker.index, "history": history}
 
 
+def export_path(config: RunConfig, run: RunFolder) -> Path | None:
+    """Where the run's SavedModel goes (``--export``, else ``exports/<run>``), unchecked;
+    None with ``--no-save-export``."""
+    return Path(config.export or Path("exports") / run.name) if config.save_export else None
+
+
 def export_dir_of(config: RunConfig, run: RunFolder) -> Path | None:
     """Where the run's SavedModel goes, checked before training: it may be written there
     (``--overwrite`` replaces only a tfreid export) and lies apart from the run folder."""
-    if not config.save_export:
+    export_dir = export_path(config, run)
+    if export_dir is None:
         return None
-    export_dir = Path(config.export or Path("exports") / run.name)
     check_not_nested({"--logdir": run.path, "--export": export_dir})
     check_new_output(export_dir, config.overwrite)
     ensure_writable_dir(export_dir.parent, "export folder")
@@ -228,16 +242,45 @@ def finish_run(method: Method, encoder: keras.Model, data: dict[str, SplitArrays
     write_run_summaries(run.path, config.to_dict(), results["test"], epochs, embeddings,
                         data["query"], data["gallery"])
     if export_dir is not None:
-        try:
-            export_saved_model(encoder, export_dir, metadata={"run": run.name,
-                                                              "metric": method.metric},
-                               overwrite=config.overwrite)
-        except Exception as error:
-            raise OutputError(
-                f"run {run.name} is saved in {run.path} (encoder.keras, results.json), but "
-                f"exporting it to {export_dir} failed: {describe(error)}; export it again "
-                f"with: python scripts/export.py {run.path} --float-only --out {export_dir}"
-            ) from None
+        export_trained(encoder, run, export_dir, method.metric, config.overwrite)
+        results["export"] = str(export_dir)
+        run.save_results(results)
+    return results
+
+
+def export_trained(encoder: keras.Model, run: RunFolder, export_dir: Path, metric: str,
+                   overwrite: bool) -> Path:
+    """Export the saved run's ``encoder`` to ``export_dir``; a failure says how to export
+    it again (the run itself is saved already)."""
+    try:
+        return export_saved_model(encoder, export_dir, metadata={"run": run.name,
+                                                                 "metric": metric},
+                                  overwrite=overwrite)
+    except Exception as error:
+        raise OutputError(
+            f"run {run.name} is saved in {run.path} (encoder.keras, results.json), but "
+            f"exporting it to {export_dir} failed: {describe(error)}; export it again by "
+            f"rerunning the same command, or with: tfreid export {run.path} --float-only "
+            f"--out {export_dir}"
+        ) from None
+
+
+def export_finished_run(config: RunConfig, run: RunFolder) -> dict[str, Any]:
+    """A rerun of a finished run (``run.done``): make its export if that is missing (the
+    run was killed while exporting, or exported elsewhere) from its saved encoder, without
+    training; refuse it if there is nothing to make. The results, updated with the export."""
+    from tfreid.training.saved_run import load_run
+
+    export_dir = export_path(config, run)
+    if export_dir is None or export_dir.exists() or export_dir.is_symlink():
+        exported = export_dir is not None and is_tfreid_output(export_dir)
+        raise run.finished_error(f" and is exported to {export_dir}" if exported else "")
+    export_dir_of(config, run)
+    print(f"run {run.name} has finished already; exporting it to {export_dir}", flush=True)
+    encoder, _, results = load_run(run.path)
+    export_trained(encoder, run, export_dir, results.get("metric", "euclidean"),
+                   config.overwrite)
+    if results.get("export") != str(export_dir):
         results["export"] = str(export_dir)
         run.save_results(results)
     return results

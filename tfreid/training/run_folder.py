@@ -13,8 +13,10 @@
   ``results.json``.
 
 A run given by ``--run-name`` or ``--logdir`` resumes if that folder holds an
-unfinished run of the same method and settings, and is refused if it holds a
-finished run, another run's settings or files tfreid did not write. Without
+unfinished run of the same method and settings, and is refused if it holds
+another run's settings or files tfreid did not write. A finished run of the same
+settings opens ``done``: the engine makes its export if that is missing (a run
+killed while exporting), else refuses it with ``finished_error``. Without
 either, an unfinished run of the same method and settings in ``logs/`` whose
 process is gone is resumed (rerunning the same command after a kill), else a
 new ``<prefix>-<date>-<time>`` folder is made.
@@ -90,6 +92,7 @@ class RunFolder:
         self.config = config
         self.settings = settings_of(config)
         self.resumed = False
+        self.done = False
         self.created = False
         self.finished = False
         self._stack = contextlib.ExitStack()
@@ -121,14 +124,25 @@ class RunFolder:
                                   "another --run-name or --logdir")
             self._write_record("training")
             return
+        same = record.get("method") == self.method and record.get("settings") == self.settings
         if record.get("status") == "finished":
-            raise OutputError(f"run {self.name} in {self.path} has finished already (see its "
-                              f"{RESULTS_NAME}); choose another --run-name")
-        if record.get("method") != self.method or record.get("settings") != self.settings:
+            if not same:
+                raise self.finished_error(", with other settings")
+            self.done = True
+            return
+        if not same:
             raise OutputError(f"{self.path} holds an unfinished {record.get('method')} run with "
                               "other settings; rerun it with its own settings to resume it, or "
                               "choose another --run-name")
         self.resumed = True
+
+    def finished_error(self, detail: str = "") -> OutputError:
+        """The refusal to train this finished run again; it names the option that trains a
+        new run instead (a free ``--run-name``, or ``--logdir`` if the run was given so)."""
+        free = free_path(self.path)
+        option = f"--logdir {free}" if self.config.get("logdir") else f"--run-name {free.name}"
+        return OutputError(f"run {self.name} in {self.path} has finished already (see its "
+                           f"{RESULTS_NAME}){detail}; to train a new run, rerun with {option}")
 
     def _write_record(self, status: str) -> None:
         write_json(self.path / RUN_FILE, {"method": self.method, "status": status,
@@ -169,6 +183,14 @@ class RunFolder:
         self.close()
 
 
+def free_path(path: Path) -> Path:
+    """``<path>-2`` (or ``-3``, ...): the first such folder that does not exist."""
+    count = 2
+    while path.with_name(f"{path.name}-{count}").exists():
+        count += 1
+    return path.with_name(f"{path.name}-{count}")
+
+
 def new_run_name(prefix: str, logs_root: Path) -> str:
     """``<prefix>-<date>-<time>``, with a counter if that folder exists already."""
     base = f"{prefix}-{datetime.now():%Y%m%d-%H%M%S}"
@@ -179,16 +201,40 @@ def new_run_name(prefix: str, logs_root: Path) -> str:
     return name
 
 
+def named_run_path(config: dict[str, Any], logs_root: Path = LOGS_ROOT) -> Path | None:
+    """The folder ``config`` names (``logdir``, or ``run_name`` in ``logs_root``), or None."""
+    run_name, logdir = config.get("run_name"), config.get("logdir")
+    if run_name is not None:
+        check_run_name(run_name)
+    if logdir:
+        return Path(logdir)
+    return logs_root / run_name if run_name else None
+
+
+def finished_results(method: str, config: dict[str, Any],
+                     logs_root: Path = LOGS_ROOT) -> dict[str, Any] | None:
+    """The results of the run ``config`` names if it has finished already with ``method`` and
+    the same settings, else None: a sweep that lost a run's results line restores it from
+    here instead of training the run again."""
+    path = named_run_path(config, logs_root)
+    record = _read_run_file(path) if path is not None and path.is_dir() else None
+    if not record or record.get("status") != "finished" or record.get("method") != method \
+            or record.get("settings") != settings_of(config):
+        return None
+    try:
+        return json.loads((path / RESULTS_NAME).read_text())
+    except (OSError, ValueError) as error:
+        raise OutputError(f"run {path.name} in {path} has finished, but its {RESULTS_NAME} is "
+                          f"unreadable: {error}") from None
+
+
 def locate_run(method: str, config: dict[str, Any], prefix: str,
                logs_root: Path = LOGS_ROOT) -> RunFolder:
     """The run folder for a run of ``method`` with ``config``, not yet claimed (module
     docstring): the one named, an unfinished one to resume, or a new one."""
-    run_name, logdir = config.get("run_name"), config.get("logdir")
-    if run_name is not None:
-        check_run_name(run_name)
-    if logdir or run_name:
-        path = Path(logdir) if logdir else logs_root / run_name
-        return RunFolder(path, run_name or path.name, method, config)
+    path = named_run_path(config, logs_root)
+    if path is not None:
+        return RunFolder(path, config.get("run_name") or path.name, method, config)
     resumable = resumable_runs(logs_root, method, settings_of(config))
     if resumable:
         return RunFolder(resumable[0], resumable[0].name, method, config)
