@@ -33,8 +33,8 @@ def read_rows(path: str | os.PathLike) -> list[dict[str, Any]]:
             if any(rest.strip() for rest in lines[number:]):
                 raise DataError(f"{path} line {number} is not JSON; fix or remove it") from None
             warnings.warn(f"{path}: dropping its incomplete last line {number} (an interrupted "
-                          "write); its run is done again, or its row restored from a finished run's "
-                          "results", stacklevel=2)
+                          "write); its run is done again, or its row restored from a finished run's"
+                          " results", stacklevel=2)
             with open(path, "rb+") as handle:
                 handle.truncate(sum(len(kept) for kept in lines[:number - 1]))
             return rows
