@@ -26,6 +26,8 @@ from tfreid.data.record_index import index_split
 from tfreid.data.splits import concatenate
 from tfreid.errors import ConfigError, DataError
 
+pytestmark = pytest.mark.numeric  # streamed batches against in-memory ones, exactly
+
 
 @pytest.fixture(scope="module")
 def both(tiny_dataset):

@@ -4,6 +4,8 @@ import pytest
 from tfreid.data.triplets import pk_dataset, random_triplets, triplet_dataset
 from tfreid.errors import DataError
 
+pytestmark = pytest.mark.numeric  # the same seed gives the same triplets
+
 
 def test_random_triplets_are_valid_and_seeded():
     identities = np.array([0, 0, 0, 1, 1, 2, 3, 3, 3, 3])  # identity 2 has one image

@@ -4,7 +4,7 @@
 
 RUNS_JSON: a list of RunConfig.for_method settings (each with "method"). Each run
 trains with plain SGD (Adam turns float-summation noise in near-zero gradients
-into whole steps) and writes OUT_DIR/<i>.json (loss history, held-out figures)
+into whole steps) and writes OUT_DIR/<i>.json (loss history, steps per epoch, held-out figures)
 and, on the chief, OUT_DIR/<i>.npy (the trained encoder's weights, flattened).
 """
 
@@ -21,12 +21,14 @@ def sgd_variant(base: type) -> type:
 
     class SGDMethod(base):
         name = f"{base.name}_sgd"
+        steps_per_epoch = None  # what the last plan took, for the tolerances of tests/distribute
 
         def plan(self, encoder, data):
             from tfreid.backend import keras
 
             plan = super().plan(encoder, data)
             plan.optimizer = keras.optimizers.SGD(self.config.lr)
+            SGDMethod.steps_per_epoch = plan.steps_per_epoch
             return plan
 
     return SGDMethod
@@ -45,7 +47,8 @@ def run(settings: dict, out: Path) -> None:
         weights = load_encoder(Path(results["logdir"])).get_weights()
         np.save(out.with_suffix(".npy"), np.concatenate([w.ravel() for w in weights]))
     out.with_suffix(".json").write_text(json.dumps(
-        {"loss": results["history"]["loss"], "test": results.get("test")}))
+        {"loss": results["history"]["loss"], "steps_per_epoch": variant.steps_per_epoch,
+         "test": results.get("test")}))
 
 
 def main(runs: list[dict], devices: int, out_dir: str) -> None:

@@ -8,7 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.tolerances import float32_tolerance
 from tfreid.distribute.cross_replica import cross_replica_concat, replicas_in_sync
+
+pytestmark = pytest.mark.numeric  # replicas against one device
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -40,7 +43,9 @@ def test_gradient_reaches_each_replicas_own_rows_summed_over_replicas(checks, me
 
 
 def test_synchronised_batch_norm_uses_the_global_batch(checks):
-    assert checks["bn_synchronized"]["max_difference"] < 1e-5
+    # normalised outputs of 8 rows are at most sqrt(7) < 3; mean, variance and the division
+    # each sum or round once more, over the 8 rows split between the replicas
+    assert checks["bn_synchronized"]["max_difference"] < float32_tolerance(3.0, 8, steps=3)
     assert checks["bn_local"]["max_difference"] > 0.1
 
 

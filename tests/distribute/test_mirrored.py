@@ -12,6 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.tolerances import conv_gradient_terms, float32_tolerance
+
+pytestmark = pytest.mark.numeric
+
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = {"epochs": 2, "steps_per_epoch": 3, "batch_size": 16, "image_size": 40,
          "embedding_dim": 8, "xla": False, "save_export": False, "lr": 0.05}
@@ -84,17 +88,56 @@ def compared(learnable_dataset, tmp_path_factory):
     return compared
 
 
+# Gathering changes the order of the gradient sums: each replica adds its 8 rows' share of
+# every pixel, then the replicas are added (tests/tolerances.py). Every method here selects:
+# hardest negatives (argmax), mined pairs (thresholds), hinges, nearest neighbours; a near tie
+# that round-off decides the other way gives one row's gradient another direction, so the
+# weights take gain = the batch's rows. The logged loss is continuous where the selection is a
+# max or a hinge (gain 1), and jumps where a threshold keeps or drops a pair (gain = rows).
+ROWS = SMALL["batch_size"]
+PAIR_THRESHOLDS = {"multi_similarity", "multi_similarity_xbm", "insclr", "stml"}
+
+
+def steps_of(run: dict) -> int:
+    """The training steps a run took (``loss`` holds one mean per epoch)."""
+    return len(run["loss"]) * run["steps_per_epoch"]
+
+
+def weights_tolerance(reference: dict) -> float:
+    return float32_tolerance(np.abs(reference["weights"]).max(),
+                             conv_gradient_terms(ROWS, SMALL["image_size"]),
+                             steps_of(reference), gain=ROWS)
+
+
+def loss_tolerance(reference: dict, loss: str) -> float:
+    return float32_tolerance(max(np.abs(reference["loss"])),
+                             conv_gradient_terms(ROWS, SMALL["image_size"]), steps_of(reference),
+                             gain=ROWS if loss in PAIR_THRESHOLDS else 1)
+
+
+def assert_scores_agree(run: dict, reference: dict) -> None:
+    """The held-out scores follow from the weights up to near ties between two gallery images,
+    which round-off may order either way: one such swap moves a query's AP by at most 1/2 and
+    its rank-1 by 1, so mAP by 1 / (2 queries) and rank-1 by 1 / queries."""
+    queries = reference["test"]["num_queries"]
+    assert run["test"]["mAP"] == pytest.approx(reference["test"]["mAP"], abs=0.5 / queries)
+    assert run["test"]["rank1"] == pytest.approx(reference["test"]["rank1"], abs=1 / queries)
+
+
 @pytest.mark.parametrize("loss", [*LOSSES, *STATEFUL, *TRIPLETS])
 def test_mirrored_run_equals_one_device(compared, loss):
     one, mirrored = compared[loss]["one"], compared[loss]["mirrored"]
-    np.testing.assert_allclose(mirrored["loss"], one["loss"], rtol=1e-5, atol=1e-5)
-    np.testing.assert_allclose(mirrored["weights"], one["weights"], atol=1e-5)
-    assert mirrored["test"]["mAP"] == pytest.approx(one["test"]["mAP"], abs=1e-6)
-    assert mirrored["test"]["rank1"] == one["test"]["rank1"]
+    np.testing.assert_allclose(mirrored["loss"], one["loss"], rtol=0,
+                               atol=loss_tolerance(one, loss))
+    np.testing.assert_allclose(mirrored["weights"], one["weights"], rtol=0,
+                               atol=weights_tolerance(one))
+    assert_scores_agree(mirrored, one)
 
 
 @pytest.mark.parametrize("loss", LOCAL)
 def test_without_gathering_each_replica_sees_half_the_batch(compared, loss):
+    """Each replica mines its own 8 rows: the equality test above fails on such a run, and
+    not narrowly (several times its tolerances)."""
     one, local = compared[loss]["one"], compared[loss]["local"]
-    assert abs(local["loss"][0] - one["loss"][0]) > 1e-4
-    assert np.abs(local["weights"] - one["weights"]).max() > 1e-3
+    assert abs(local["loss"][0] - one["loss"][0]) > 3 * loss_tolerance(one, loss)
+    assert np.abs(local["weights"] - one["weights"]).max() > 3 * weights_tolerance(one)

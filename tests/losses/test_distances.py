@@ -7,6 +7,8 @@ import pytest
 from tfreid.backend import tf
 from tfreid.losses.distances import LpDistance, pair_distance
 
+pytestmark = pytest.mark.numeric  # distances against a float64 reference
+
 EPS32 = float(np.finfo(np.float32).eps)  # 1.19e-7: float32 spacing at 1, twice the unit round-off
 DIM = 32
 
@@ -94,3 +96,20 @@ def test_pair_distance_of_equal_rows_is_zero_with_a_zero_gradient_in_float16():
         d = pair_distance(a, tf.identity(a))
     grad = tape.gradient(d, a).numpy()
     assert (d.numpy() == 0).all() and np.isfinite(grad).all() and (grad == 0).all()
+
+
+def test_nan_rows_stay_nan_and_collapsed_rows_far_from_the_origin_keep_their_distances():
+    """A diverged encoder must not look finite; rows spread by 1e-3 around a point 1e3 from
+    the origin are not rounded to 0 (the rows are centred before the expansion)."""
+    rows = np.random.default_rng(0).normal(size=(6, 32)).astype(np.float32)
+    rows[2, 0] = np.nan
+    distances = LpDistance().matrix(tf.constant(rows), tf.constant(rows)).numpy()
+    assert np.isnan(distances[2]).all() and np.isnan(distances[:, 2]).all()
+    collapsed = (1e3 + 1e-3 * np.random.default_rng(1).normal(size=(8, 32))).astype(np.float32)
+    exact = collapsed.astype(np.float64)
+    expected = np.sqrt(((exact[:, None] - exact[None]) ** 2).sum(-1))
+    got = LpDistance().matrix(tf.constant(collapsed), tf.constant(collapsed)).numpy()
+    off_diagonal = ~np.eye(8, dtype=bool)
+    # centred, the rows' norms are about their spread, so the expansion's round-off is that
+    # of numbers near 1e-3 (uncentred, the bound at |a|^2 = 3.2e7 would round all to 0)
+    np.testing.assert_allclose(got[off_diagonal], expected[off_diagonal], rtol=1e-3)

@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pytest
 
+from tests.tolerances import assert_float32_close, network_terms
 from tfreid.backend import keras
 from tfreid.compression.quantization import quantize_encoder
 from tfreid.compression.tflite import to_tflite
@@ -12,6 +13,8 @@ from tfreid.errors import DataError
 from tfreid.export.saved_model import export_saved_model
 from tfreid.models import table1_cnn
 from tfreid.retrieval import EmbeddingIndex, embed_batches, embedder_for
+
+pytestmark = pytest.mark.numeric  # SavedModel and TFLite embedders against Keras
 
 
 @pytest.fixture(scope="module")
@@ -34,10 +37,11 @@ def test_keras_and_saved_model_indexes_agree(tmp_path, encoder, images, capsys):
     assert "embedded 20/20 images" in capsys.readouterr().err  # progress: stderr, not stdout
     expected = np.asarray(encoder(images, training=False))
     exported = embed_batches(embedder_for(tmp_path / "export"), images, progress=False)
-    np.testing.assert_allclose(exported, expected, rtol=1e-5, atol=1e-5)
+    terms, layers = network_terms(encoder)
+    assert_float32_close(exported, expected, terms, layers)
     a, b = from_keras.search(expected[20:], 4), from_export.search(expected[20:], 4)
     np.testing.assert_array_equal(a.indices, b.indices)
-    np.testing.assert_allclose(a.distances, b.distances, rtol=1e-5, atol=1e-5)
+    assert_float32_close(b.distances, a.distances, terms, layers + 1)  # + the distance
     assert from_export.source == f"saved_model:{(tmp_path / 'export').resolve()}"
     from_export.save(tmp_path / "index")
     saved = json.loads((tmp_path / "index" / "manifest.json").read_text())

@@ -9,7 +9,10 @@ import numpy as np
 import pytest
 
 from tests.helpers import script, start_script, tiny_siamese
+from tests.tolerances import assert_float32_close, network_terms
 from tfreid.backend import keras, tf
+
+pytestmark = pytest.mark.numeric  # resumed against uninterrupted runs
 
 NO_EXPORT = "--no-save-export"  # these runs are about resuming; exporting is tested elsewhere
 
@@ -63,10 +66,12 @@ def test_rerun_after_sigkill_resumes_and_matches_an_uninterrupted_run(uninterrup
     assert "Epoch 1/4" not in resumed.stdout
     expected = json.loads((uninterrupted / "logs" / "run" / "results.json").read_text())
     got = json.loads((tmp_path / "logs" / "run" / "results.json").read_text())
+    # exactly: the same kernels add in the same order on the same batches, from weights and
+    # optimizer state restored bit for bit (a skipped or repeated batch shows at once)
     assert got["test"] == expected["test"] and got["epochs_run"] == 4
-    np.testing.assert_allclose(got["history"]["loss"], expected["history"]["loss"], rtol=1e-6)
+    assert got["history"] == expected["history"]
     for mine, theirs in zip(weights(tmp_path), weights(uninterrupted), strict=True):
-        np.testing.assert_allclose(mine, theirs, rtol=1e-5, atol=1e-7)
+        np.testing.assert_array_equal(mine, theirs)
     assert not (tmp_path / "logs" / "run" / "resume").exists()
 
 
@@ -142,5 +147,6 @@ def test_rerun_of_a_run_killed_while_exporting_exports_it_without_training(
     assert [p.name for p in exports.iterdir()] == ["run"]  # the dead process' staging is gone
     serve = tf.saved_model.load(str(exports / "run")).signatures["serving_default"]
     images = np.random.default_rng(0).integers(0, 255, (3, 40, 40, 3), dtype=np.uint8)
-    np.testing.assert_allclose(serve(images=tf.constant(images))["embeddings"].numpy(),
-                               encoder_of(tmp_path)(images).numpy(), atol=1e-5)
+    encoder = encoder_of(tmp_path)
+    assert_float32_close(serve(images=tf.constant(images))["embeddings"].numpy(),
+                         encoder(images).numpy(), *network_terms(encoder))

@@ -9,6 +9,8 @@ import pytest
 from tfreid.errors import ConfigError
 from tfreid.training import RunConfig, load_run, train
 
+pytestmark = pytest.mark.numeric  # streamed against in-memory training, exactly
+
 STEPS = {"steps_per_epoch": 2, "validation_steps": 1}
 # through the engine: one sampler that gathers a batch and one that unbatches, augments
 # and batches again; every sampler's batches are compared in tests/data/test_record_images.py

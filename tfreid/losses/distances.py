@@ -23,7 +23,8 @@ from tfreid.errors import ConfigError
 
 
 def safe_sqrt(squared: tf.Tensor) -> tf.Tensor:
-    """sqrt(x) for x > 0, exactly 0 for x <= 0 with a zero (not NaN) gradient there.
+    """sqrt(x) for x > 0, exactly 0 for x <= 0 with a zero (not NaN) gradient there; NaN
+    stays NaN.
 
     The square root is taken of 1 where x <= 0 and that branch is discarded, so
     its infinite derivative at 0 never meets the zero upstream gradient; no floor
@@ -31,7 +32,7 @@ def safe_sqrt(squared: tf.Tensor) -> tf.Tensor:
     """
     positive = squared > 0
     return tf.where(positive, tf.sqrt(tf.where(positive, squared, tf.ones_like(squared))),
-                    tf.zeros_like(squared))
+                    squared * 0.0)  # 0, or NaN for NaN: a diverged run must not look finite
 
 
 def expansion_error_bound(norms: tf.Tensor, dim: tf.Tensor) -> tf.Tensor:
@@ -118,13 +119,15 @@ class Distance:
 class LpDistance(Distance):
     """The l2 distance ||a - b|| (``power=2``: its square), between raw or normalised rows.
 
-    ||a - b||^2 = ||a||^2 - 2 a.b + ||b||^2 (one matmul, no (Q, K, D) difference), in
-    float32 (float64 for float64 rows; half-precision rows are widened, exactly). The
-    rule: where that value is at most ``expansion_error_bound`` (what round-off can make
-    of an exact 0) the distance is exactly 0 with a zero gradient, so a query against
-    itself or an equal key is exactly 0 (as are rows closer than the expansion can
-    resolve: at most 2 sqrt((D + 2) eps) max(|a|, |b|) apart, 4e-3 |a| at D = 32 in
-    float32); elsewhere it is the square root of the expansion, within bound / ||a - b||
+    ||a - b||^2 = ||a||^2 - 2 a.b + ||b||^2 (one matmul, no (Q, K, D) difference), with
+    every row first centred on the keys' mean c, in float32 (float64 for float64 rows;
+    half-precision rows are widened, exactly). The rule: where that value is at most
+    ``expansion_error_bound`` (what round-off can make of an exact 0) the distance is
+    exactly 0 with a zero gradient, so a query against itself or an equal key is exactly 0
+    (as are rows closer than the expansion can resolve: at most 2 sqrt((D + 2) eps)
+    max(|a - c|, |b - c|) apart, 4e-3 of the rows' spread at D = 32 in float32; centring
+    keeps collapsed embeddings far from the origin, as a fresh encoder gives, apart and
+    learning); elsewhere it is the square root of the expansion, within bound / ||a - b||
     of the true distance, and its gradient (a - b) / sqrt(value) is below sqrt(2) in norm
     (||a - b||^2 <= value + bound < 2 value).
     """
@@ -137,6 +140,11 @@ class LpDistance(Distance):
 
     def compute(self, queries: tf.Tensor, keys: tf.Tensor) -> tf.Tensor:
         queries, keys = _widened(queries, keys)
+        # centred on the keys' mean (the distances stay the same; so do their gradients, as
+        # the centre is held constant), the norms, and with them the round-off, scale with
+        # how far the rows are apart rather than how far they are from the origin
+        centre = tf.stop_gradient(tf.reduce_mean(keys, 0, keepdims=True))
+        queries, keys = queries - centre, keys - centre
         norms_q = tf.reduce_sum(tf.square(queries), 1)[:, None]
         norms_k = tf.reduce_sum(tf.square(keys), 1)[None, :]
         squared = norms_q - 2.0 * tf.matmul(queries, keys, transpose_b=True) + norms_k

@@ -45,6 +45,7 @@ def run(root, dataset, method, name, input="memory"):
     return train(config, verbose=0)
 
 
+@pytest.mark.numeric  # exactly the same weights, streamed or not
 @pytest.mark.parametrize("method", list(QUICK))
 def test_no_label_reaches_training_and_streaming_changes_nothing(datasets, method):
     """Trained from memory on the true identities and streamed from the shards on shuffled
