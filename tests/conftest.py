@@ -1,4 +1,5 @@
-"""Shared fixtures. TF_USE_LEGACY_KERAS must be set before TensorFlow loads."""
+"""Shared fixtures and the suite's parallel layout. TF_USE_LEGACY_KERAS must be set before
+TensorFlow loads."""
 
 import os
 
@@ -32,3 +33,15 @@ def learnable_dataset(tmp_path_factory):
     out = tmp_path_factory.mktemp("data") / "learnable"
     make_surfaces(out, LEARNABLE_SURFACES)
     return out
+
+
+def pytest_collection_modifyitems(items):
+    """Under ``--dist loadgroup`` the tests of a module with a module-scoped fixture (a
+    trained run, a compared set of replica runs) go to one worker, so the fixture is built
+    once; the other tests are spread one by one."""
+    for item in items:
+        definitions = getattr(item, "_fixtureinfo", None)
+        scopes = {defs[-1].scope for defs in definitions.name2fixturedefs.values()} \
+            if definitions else set()
+        if "module" in scopes:
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))

@@ -55,6 +55,7 @@ def test_every_package_has_a_layer():
             assert any(folder.name in names for names in LAYERS), folder.name
 
 
+@pytest.mark.slow
 def test_importing_any_package_first_works_in_a_fresh_process():
     import subprocess
     import sys

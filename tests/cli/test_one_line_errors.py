@@ -134,6 +134,7 @@ def test_unwritable_output_paths(tmp_path, tiny_dataset, capsys, monkeypatch):
     assert (tmp_path / "a_file").read_text() == "x"
 
 
+@pytest.mark.slow
 def test_file_size_limit_while_writing_a_dataset(tmp_path):
     def limit():
         resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, 200_000))
@@ -152,6 +153,7 @@ def test_file_size_limit_while_writing_a_dataset(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_error_runs_print_no_tensorflow_noise(tmp_path):
     for level in ({}, {"TF_CPP_MIN_LOG_LEVEL": "2"}):
         result = script("train_siamese", "--dataset", "missing", cwd=tmp_path, env=level)

@@ -47,6 +47,7 @@ def test_embed_writes_embeddings_identities_and_files(tmp_path, export, tiny_dat
     assert err.startswith("error: ") and "already exists; use --overwrite" in err
 
 
+@pytest.mark.slow
 def test_search_prints_the_top_k_and_draws_true_matches_green(tmp_path, export, tiny_dataset,
                                                               capsys):
     index = tmp_path / "index"

@@ -126,6 +126,7 @@ def qat_model(encoder, images):
     return model
 
 
+@pytest.mark.slow
 def test_qat_model_trains_and_tflite_int8_matches_it(qat_model, images):
     embedder = TFLiteEmbedder(to_tflite(qat_model, "int8"))
     assert embedder.input_dtype == np.int8
@@ -137,6 +138,7 @@ def test_qat_model_trains_and_tflite_int8_matches_it(qat_model, images):
     assert np.abs(got - expected).max() <= 4 * step
 
 
+@pytest.mark.slow
 def test_tflite_float_io_and_head_only_qat(encoder, images, qat_model):
     float_io = TFLiteEmbedder(to_tflite(qat_model, "float"))
     assert float_io.input_dtype == np.float32

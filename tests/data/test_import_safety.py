@@ -23,6 +23,7 @@ def save(path, value, size=(16, 8), format=None):
 NAMES = ["é.png", "日本語.png", "space name.png", os.fsdecode(b"bad-\xff.png")]
 
 
+@pytest.mark.slow
 def test_any_file_name_round_trips_and_trains(tmp_path, capsys):
     for identity in range(8):
         for view, name in enumerate(NAMES):
@@ -98,6 +99,7 @@ print(default.ensure_default_dataset({data!r}))
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("runs", [2])
 def test_two_first_runs_at_once_generate_the_default_dataset_once(tmp_path, runs):
     code = GENERATE.format(root=str(ROOT), data=str(tmp_path / "tfrecords"))

@@ -11,7 +11,8 @@ import pytest
 from tests.tolerances import float32_tolerance
 from tfreid.distribute.cross_replica import cross_replica_concat, replicas_in_sync
 
-pytestmark = pytest.mark.numeric  # replicas against one device
+# replicas against one device
+pytestmark = [pytest.mark.numeric, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -14,7 +14,7 @@ import pytest
 
 from tests.tolerances import conv_gradient_terms, float32_tolerance
 
-pytestmark = pytest.mark.numeric
+pytestmark = [pytest.mark.numeric, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = {"epochs": 2, "steps_per_epoch": 3, "batch_size": 16, "image_size": 40,

@@ -28,7 +28,7 @@ from tests.distribute.test_mirrored import (
     weights_tolerance,
 )
 
-pytestmark = pytest.mark.numeric
+pytestmark = [pytest.mark.numeric, pytest.mark.slow]
 
 
 def free_ports(count: int) -> list[int]:

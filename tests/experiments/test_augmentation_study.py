@@ -63,6 +63,7 @@ def test_train_augmented_runs(training):
         train_augmented(TINY, "quadruplet", "none", images, labels)
 
 
+@pytest.mark.slow
 def test_study_runs_resumes_and_reports(class_dataset, tmp_path, capsys):
     args = ["--datasets", str(class_dataset), "--augments", "none", "simclr", "--batch-size",
             "8", "--out", str(tmp_path / "study"), "--max-train-images", "48"]

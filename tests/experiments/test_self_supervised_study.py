@@ -57,6 +57,7 @@ def tiny_study(monkeypatch, tmp_path):
     return tmp_path
 
 
+@pytest.mark.slow
 def test_the_study_runs_reports_and_resumes(tiny_study):
     out = tiny_study / "study"
     rows = self_supervised_study.run_study(("surfaces",), (0,), tiny_study, out, True,

@@ -85,6 +85,7 @@ def test_correlation_graph_figure(tmp_path):
     assert data["edges"] == [[0, 8], [1, 9]] and data["connected_share"] == pytest.approx(0.4)
 
 
+@pytest.mark.slow
 def test_quick_sweep_end_to_end(tmp_path, tiny_dataset, capsys, monkeypatch):
     out = tmp_path / "sweep"
     argv = ["--study", "width", "--quick", "--values", "0.5", "1", "--folds", "2",

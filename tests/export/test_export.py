@@ -29,6 +29,7 @@ def test_saved_model_round_trip(tmp_path, encoder):
     assert info["image_size"] == [48, 40] and info["embedding_dim"] == 12 and info["run"] == "test"
 
 
+@pytest.mark.slow
 def test_export_accepts_any_size(tmp_path, encoder):
     serve = tf.saved_model.load(str(export_saved_model(encoder, tmp_path / "e"))).signatures[
         "serving_default"]
@@ -50,6 +51,7 @@ def test_failed_export_keeps_the_old_one(tmp_path, encoder, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["export"]
 
 
+@pytest.mark.slow
 def test_correlation_graph_of_an_export(tmp_path, encoder, tiny_dataset, capsys):
     from tfreid.cli.correlation_graph import main
     from tfreid.data import load_split

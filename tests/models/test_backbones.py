@@ -9,6 +9,7 @@ from tfreid.errors import ConfigError
 from tfreid.models import CaffePreprocessing, build_encoder
 
 
+@pytest.mark.slow
 def test_every_registered_backbone_builds_and_embeds():
     images = np.random.default_rng(0).integers(0, 255, (2, 48, 48, 3)).astype(np.float32)
     for name in BACKBONES:

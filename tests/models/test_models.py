@@ -51,6 +51,7 @@ def test_siamese_shares_one_encoder():
     assert len(siamese.trainable_weights) == len(encoder.trainable_weights) + 2
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backbone", ["table1", "siamese_base"])
 def test_xla_compiled_train_step_on_cpu(backbone):
     keras.utils.set_random_seed(0)

@@ -28,6 +28,7 @@ def images():
     return np.random.default_rng(2).integers(0, 256, (30, 40, 40, 3)).astype(np.uint8)
 
 
+@pytest.mark.slow
 def test_keras_and_saved_model_indexes_agree(tmp_path, encoder, images, capsys):
     export_saved_model(encoder, tmp_path / "export")
     ids = np.arange(30) % 5
@@ -48,6 +49,7 @@ def test_keras_and_saved_model_indexes_agree(tmp_path, encoder, images, capsys):
     assert saved["source"] == from_export.source and saved["count"] == 20
 
 
+@pytest.mark.slow
 def test_tflite_int8_model_builds_an_index(tmp_path, encoder, images):
     qat = quantize_encoder(encoder, "all", calibration_images=images.astype(np.float32))
     path = tmp_path / "model.tflite"

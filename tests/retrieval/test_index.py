@@ -77,6 +77,7 @@ def test_int8_index_stores_one_byte_a_dimension(tmp_path):
     assert (tmp_path / "flat" / "index.faiss").stat().st_size > 4 * 1000 * 64
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind, parameters, least", [
     ("hnsw", {"hnsw_m": 16, "ef_search": 128}, 0.97),  # measured 0.99
     ("ivfpq", {"nlist": 16, "nprobe": 16, "pq_m": 16, "pq_bits": 6}, 0.6),  # measured 0.71

@@ -39,6 +39,7 @@ def tiny_config(tmp_path, dataset, method="siamese", **overrides):
     return RunConfig.for_method(method, **{**settings, **overrides})
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", LEARNING)
 def test_every_method_learns_well_above_chance(tmp_path, learnable_dataset, case):
     method, options = LEARNING[case]
@@ -53,6 +54,7 @@ def test_every_method_learns_well_above_chance(tmp_path, learnable_dataset, case
     assert results["test"]["mAP"] > 1.5 * chance["mAP"]
 
 
+@pytest.mark.slow
 def test_results_record_the_method_the_settings_and_the_best_epoch(tmp_path, tiny_dataset):
     config = tiny_config(tmp_path, tiny_dataset, "batch", save_export=True, loss="npair",
                          miner="hard",
@@ -72,6 +74,7 @@ def test_results_record_the_method_the_settings_and_the_best_epoch(tmp_path, tin
     assert results["export"] == str(tmp_path / "export")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("loss", ["contrastive", "binary", "combined"])
 def test_siamese_losses_end_to_end(tmp_path, tiny_dataset, loss):
     results = train(tiny_config(tmp_path, tiny_dataset, loss=loss, save_export=True), verbose=0)
@@ -84,6 +87,7 @@ def test_siamese_losses_end_to_end(tmp_path, tiny_dataset, loss):
     assert serve(images=tf.constant(images))["embeddings"].shape == (len(images), 16)
 
 
+@pytest.mark.slow
 def test_the_summary_prints_best_epoch_validation_identities_and_counts(tmp_path, tiny_dataset,
                                                                         capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
@@ -98,6 +102,7 @@ def test_the_summary_prints_best_epoch_validation_identities_and_counts(tmp_path
     assert f"CF {int(results['history']['val_CF'][0])} (" in cf  # a count, not 8.0000e+00
 
 
+@pytest.mark.slow
 def test_tensorboard_logs_scalars_and_pair_images(tmp_path, tiny_dataset):
     train(tiny_config(tmp_path, tiny_dataset, projector_every=2), verbose=0)
     tags = set()
@@ -155,6 +160,7 @@ def test_nan_loss_stops_training_without_export(tmp_path, tiny_dataset):
     assert not (tmp_path / "export").exists()
 
 
+@pytest.mark.slow
 def test_image_size_flag_takes_square_or_height_by_width(tmp_path, tiny_dataset):
     from tfreid.cli.train_siamese import config_from_args
 

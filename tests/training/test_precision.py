@@ -27,6 +27,7 @@ METHODS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("method", list(METHODS))
 def test_every_method_trains_in_bfloat16_and_embeds_in_float32(method, learnable_dataset,
                                                               tmp_path):
@@ -44,6 +45,7 @@ def test_every_method_trains_in_bfloat16_and_embeds_in_float32(method, learnable
     assert keras.mixed_precision.global_policy().name == "float32"  # the policy is restored
 
 
+@pytest.mark.slow
 def test_bfloat16_training_learns(learnable_dataset, tmp_path):
     settings = {**SMALL, "epochs": 4, "loss": "multi_similarity", "steps_per_epoch": 10,
                 "validation_steps": 1, "dataset": str(learnable_dataset)}

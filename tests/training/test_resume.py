@@ -12,7 +12,8 @@ from tests.helpers import script, start_script, tiny_siamese
 from tests.tolerances import assert_float32_close, network_terms
 from tfreid.backend import keras, tf
 
-pytestmark = pytest.mark.numeric  # resumed against uninterrupted runs
+# resumed against uninterrupted runs
+pytestmark = [pytest.mark.numeric, pytest.mark.slow]
 
 NO_EXPORT = "--no-save-export"  # these runs are about resuming; exporting is tested elsewhere
 

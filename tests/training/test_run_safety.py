@@ -49,6 +49,7 @@ def test_export_onto_a_file_is_refused(in_tmp, tiny_dataset, capsys):
     assert notes.read_text() == "keep me"
 
 
+@pytest.mark.slow
 def test_export_folder_of_earlier_exports_is_never_replaced(in_tmp, tiny_dataset, capsys):
     status, _ = run(capsys, *tiny_siamese(tiny_dataset), "--run-name", "first")
     assert status == 0 and (in_tmp / "exports" / "first" / "saved_model.pb").is_file()
@@ -68,6 +69,7 @@ def test_logdir_and_export_may_not_overlap(in_tmp, tiny_dataset, capsys):
     assert status == 2 and "lie inside each other" in the_error_line(out.err)
 
 
+@pytest.mark.slow
 def test_overwrite_replaces_a_tfreid_export(in_tmp, tiny_dataset, capsys):
     assert run(capsys, *tiny_siamese(tiny_dataset), "--run-name", "a", "--export", "e")[0] == 0
     first = (in_tmp / "e" / "tfreid.json").read_text()
@@ -78,6 +80,7 @@ def test_overwrite_replaces_a_tfreid_export(in_tmp, tiny_dataset, capsys):
     assert sorted(p.name for p in in_tmp.iterdir() if p.name.startswith(".")) == []
 
 
+@pytest.mark.slow
 def test_failed_export_keeps_the_trained_run(in_tmp, tiny_dataset, capsys, monkeypatch):
     from tfreid.training import engine as run_module
 
@@ -121,6 +124,7 @@ def test_full_disk_while_checkpointing_is_one_line(in_tmp, tiny_dataset, capsys,
     assert not checkpoints.exists() or sorted(p.name for p in checkpoints.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_export_of_an_empty_batch_is_empty(in_tmp, tiny_dataset, capsys):
     from tfreid.export.embedding import embed_with_export
 
@@ -130,6 +134,7 @@ def test_export_of_an_empty_batch_is_empty(in_tmp, tiny_dataset, capsys):
     assert embed_with_export("exports/e", np.zeros((0, 40, 40, 3), np.uint8)).shape == (0, 16)
 
 
+@pytest.mark.slow
 def test_triplet_training_skips_one_image_identities_with_one_warning(in_tmp, tiny_dataset,
                                                                       capsys):
     dataset = dataset_with_lonely_identity(in_tmp, tiny_dataset)
@@ -158,6 +163,7 @@ def test_run_names_are_single_path_components(in_tmp, tiny_dataset, capsys, name
     assert not (in_tmp / "b").exists() and not (in_tmp.parent / "escape").exists()
 
 
+@pytest.mark.slow
 def test_finished_run_is_not_trained_again_under_its_name(in_tmp, tiny_dataset, capsys):
     assert run(capsys, *tiny_siamese(tiny_dataset), "--run-name", "done")[0] == 0
     before = (in_tmp / "logs" / "done" / "results.json").read_text()

@@ -68,6 +68,7 @@ def registered():
     METHODS.remove("ema_teacher")
 
 
+@pytest.mark.slow
 def test_a_stateful_method_trains_through_the_engine(registered, tmp_path, learnable_dataset):
     config = RunConfig.for_method("ema_teacher", dataset=str(learnable_dataset), epochs=5,
                                   patience=5, image_size=48, embedding_dim=32, batch_size=32,

@@ -26,6 +26,7 @@ def small_config(tmp_path, dataset, method, **settings):
                                 logdir=str(tmp_path / "logs"), save_export=False, **settings)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sampler", SAMPLERS)
 def test_streamed_training_equals_training_in_memory(tmp_path, tiny_dataset, sampler):
     method, options = SAMPLERS[sampler]

@@ -31,6 +31,7 @@ def test_train_triplet_command_maps_to_methods(mining):
         assert config.options["steps_per_epoch"] == 8  # 1,000 triplets / batch 128
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("method, options", [("triplet", {}), ("batch", {"miner": "hard"}),
                                              ("batch", {"miner": "semihard"})])
 def test_triplet_training_end_to_end(tmp_path, tiny_dataset, method, options):
@@ -66,6 +67,7 @@ def test_ensemble_members_are_independent():
     assert all(np.any(g.numpy()) for g in tape.gradient(total, members[2].trainable_weights))
 
 
+@pytest.mark.slow
 def test_ensemble_trained_in_turn_is_one_model(tmp_path, tiny_dataset):
     config = tiny(tmp_path, tiny_dataset, members=3, embedding_dim=10, epochs=1,
                   save_export=True)
@@ -78,6 +80,7 @@ def test_ensemble_trained_in_turn_is_one_model(tmp_path, tiny_dataset):
     assert serve(images=tf.zeros([1, 40, 40, 3], tf.uint8))["embeddings"].shape == (1, 9)
 
 
+@pytest.mark.slow
 def test_ensemble_side_by_side_with_a_batch_loss(tmp_path, tiny_dataset):
     config = tiny(tmp_path, tiny_dataset, "batch", members=2, embedding_dim=8, epochs=1,
                   side_by_side=True)
@@ -106,6 +109,7 @@ def test_lonely_identities_are_skipped_with_a_warning():
     np.testing.assert_array_equal(kept.identities, [1, 1, 3, 3, 3])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("loss", ["multi_similarity", "proxy_nca", "contrastive"])
 def test_training_with_a_batch_loss(tmp_path, tiny_dataset, loss):
     results = train(tiny(tmp_path, tiny_dataset, "batch", loss=loss, epochs=1), verbose=0)
@@ -115,6 +119,7 @@ def test_training_with_a_batch_loss(tmp_path, tiny_dataset, loss):
     assert len(encoder.weights) == len(build_encoder("table1", (40, 40), 12).weights)
 
 
+@pytest.mark.slow
 def test_cross_batch_memory_trains_and_the_encoder_stays_plain(tmp_path, tiny_dataset):
     train(tiny(tmp_path, tiny_dataset, "batch", loss="multi_similarity", memory_size=64,
                epochs=2), verbose=0)

@@ -14,6 +14,8 @@ from tfreid.training import RunConfig, load_run, train
 from tfreid.workflows.compression_report import best_ratio_within
 from tfreid.workflows.compression_sweep import halving_dims
 
+pytestmark = pytest.mark.slow
+
 RUNS = {
     "siamese": {},
     "triplet": {"num_triplets": 96},

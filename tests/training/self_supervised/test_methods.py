@@ -45,6 +45,7 @@ def run(root, dataset, method, name, input="memory"):
     return train(config, verbose=0)
 
 
+@pytest.mark.slow
 @pytest.mark.numeric  # exactly the same weights, streamed or not
 @pytest.mark.parametrize("method", list(QUICK))
 def test_no_label_reaches_training_and_streaming_changes_nothing(datasets, method):
@@ -65,6 +66,7 @@ def test_no_label_reaches_training_and_streaming_changes_nothing(datasets, metho
     assert test["medium_queries"] == 5 and test["easy_queries"] <= 5  # 5 held-out surfaces
 
 
+@pytest.mark.slow
 def test_self_supervised_command_prints_the_thesis_measures(datasets, tmp_path, capsys,
                                                             monkeypatch):
     from tfreid.cli.train_selfsup import main
