@@ -73,21 +73,27 @@ def wait_all(workers: list[subprocess.Popen], timeout: float) -> list[tuple[int,
                 worker.wait()
 
 
+# 4 epochs of 3 steps: the killed cluster below is stopped after its first and resumes
+CLUSTER = {**SMALL, **LOSSES["multi_similarity"], "epochs": 4, "input": "stream"}
+
+
+def chief_results(out: Path) -> dict:
+    return {**json.loads((out / "0" / "0.json").read_text()),
+            "weights": np.load(out / "0" / "0.npy")}
+
+
 @pytest.fixture(scope="module")
 def two_workers(learnable_dataset, tmp_path_factory):
     root = tmp_path_factory.mktemp("multiworker")
-    settings = {**SMALL, **LOSSES["multi_similarity"], "dataset": str(learnable_dataset)}
-    one = replica_runs([{**settings, "strategy": "none", "logdir": str(root / "one")}], 1,
-                       root / "one-out")[0]
-    cluster = {**settings, "strategy": "multiworker", "input": "stream",
-               "logdir": str(root / "logs" / "cluster")}
+    settings = {**CLUSTER, "dataset": str(learnable_dataset)}
+    one = replica_runs([{**settings, "strategy": "none", "input": "memory",
+                         "logdir": str(root / "one")}], 1, root / "one-out")[0]
+    cluster = {**settings, "strategy": "multiworker", "logdir": str(root / "logs" / "cluster")}
     workers = start_workers([cluster], root / "out", root / "scratch")
     ended = wait_all(workers, timeout=300)
     for status, stderr, _ in ended:
         assert status == 0, stderr[-3000:]
-    return {"one": one, "root": root,
-            "chief": {**json.loads((root / "out" / "0" / "0.json").read_text()),
-                      "weights": np.load(root / "out" / "0" / "0.npy")},
+    return {"one": one, "root": root, "settings": settings, "chief": chief_results(root / "out"),
             "worker": json.loads((root / "out" / "1" / "0.json").read_text())}
 
 
@@ -115,12 +121,12 @@ def test_only_the_chief_wrote_files(two_workers):
     assert list((root / "scratch" / "1").iterdir()) == []  # its private folder is gone
 
 
-def test_a_killed_cluster_resumes_from_the_chiefs_backup(learnable_dataset, tmp_path):
-    settings = {**SMALL, **LOSSES["multi_similarity"], "dataset": str(learnable_dataset),
-                "epochs": 4}
-    one = replica_runs([{**settings, "strategy": "none", "logdir": str(tmp_path / "one")}], 1,
-                       tmp_path / "one-out")[0]
-    cluster = [{**settings, "strategy": "multiworker", "logdir": str(tmp_path / "cluster")}]
+def test_a_killed_cluster_resumes_from_the_chiefs_backup(two_workers, tmp_path):
+    """Killed after its first backed-up epoch and started again, the cluster ends exactly as
+    the uninterrupted one did: the same kernels and collectives add in the same order from
+    weights restored bit for bit (a skipped or repeated batch shows at once)."""
+    cluster = [{**two_workers["settings"], "strategy": "multiworker",
+                "logdir": str(tmp_path / "cluster")}]
     first = start_workers(cluster, tmp_path / "first", tmp_path / "scratch")
     backup = tmp_path / "cluster" / "resume"
     try:
@@ -136,8 +142,6 @@ def test_a_killed_cluster_resumes_from_the_chiefs_backup(learnable_dataset, tmp_
     for status, stderr, _ in ended:
         assert status == 0, stderr[-3000:]
     assert "resuming run cluster" in ended[0][2]
-    chief = np.load(tmp_path / "again" / "0" / "0.npy")
-    resumed = json.loads((tmp_path / "again" / "0" / "0.json").read_text())
-    np.testing.assert_allclose(chief, one["weights"], rtol=0, atol=weights_tolerance(one))
-    np.testing.assert_allclose(resumed["loss"], one["loss"], rtol=0,
-                               atol=loss_tolerance(one, "multi_similarity"))
+    resumed, uninterrupted = chief_results(tmp_path / "again"), two_workers["chief"]
+    np.testing.assert_array_equal(resumed["weights"], uninterrupted["weights"])
+    assert resumed["loss"] == uninterrupted["loss"]
