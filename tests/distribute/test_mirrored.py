@@ -120,8 +120,8 @@ def assert_scores_agree(run: dict, reference: dict) -> None:
     which round-off may order either way: one such swap moves a query's AP by at most 1/2 and
     its rank-1 by 1, so mAP by 1 / (2 queries) and rank-1 by 1 / queries."""
     queries = reference["test"]["num_queries"]
-    assert run["test"]["mAP"] == pytest.approx(reference["test"]["mAP"], abs=0.5 / queries)
-    assert run["test"]["rank1"] == pytest.approx(reference["test"]["rank1"], abs=1 / queries)
+    assert abs(run["test"]["mAP"] - reference["test"]["mAP"]) * queries <= 0.5 + 1e-9
+    assert round(abs(run["test"]["rank1"] - reference["test"]["rank1"]) * queries) <= 1
 
 
 @pytest.mark.parametrize("loss", [*LOSSES, *STATEFUL, *TRIPLETS])
