@@ -153,7 +153,7 @@ def train(config: RunConfig, verbose: int = 2) -> dict[str, Any]:
     run = locate_run(config.method, config.to_dict(), method.run_prefix())
     with run.claim():
         if run.done:
-            return export_finished_run(config, run)
+            return export_finished_run(config, run, method.metric)
         started = time.time()
         try:
             export_dir = export_dir_of(config, run)
@@ -265,7 +265,7 @@ def export_trained(encoder: keras.Model, run: RunFolder, export_dir: Path, metri
         ) from None
 
 
-def export_finished_run(config: RunConfig, run: RunFolder) -> dict[str, Any]:
+def export_finished_run(config: RunConfig, run: RunFolder, metric: str) -> dict[str, Any]:
     """A rerun of a finished run (``run.done``): make its export if that is missing (the
     run was killed while exporting, or exported elsewhere) from its saved encoder, without
     training; refuse it if there is nothing to make. The results, updated with the export."""
@@ -278,8 +278,7 @@ def export_finished_run(config: RunConfig, run: RunFolder) -> dict[str, Any]:
     export_dir_of(config, run)
     print(f"run {run.name} has finished already; exporting it to {export_dir}", flush=True)
     encoder, _, results = load_run(run.path)
-    export_trained(encoder, run, export_dir, results.get("metric", "euclidean"),
-                   config.overwrite)
+    export_trained(encoder, run, export_dir, metric, config.overwrite)
     if results.get("export") != str(export_dir):
         results["export"] = str(export_dir)
         run.save_results(results)
