@@ -1,12 +1,14 @@
 """How far apart two float32 computations of one value may be when they add up in another order.
 
-Exact equality is the rule where the same kernels run in the same order: the same process,
-seed and input (streamed against in-memory input, a repeated call, a saved and reloaded
-array). The tolerances here are for two computations whose sums run in another order: one
-device against replicas or workers, an export against the Keras model it came from, a sliced
-or factorised model against the layers it was cut from. Across machines the order changes
-again: AVX2 against AVX-512 kernels, 1 against 16 threads, oneDNN on or off
-(``tests/numeric_matrix.sh`` runs the order-sensitive tests under each).
+Exact equality is the rule where the same kernels run in the same order on the same
+batches: streamed against in-memory input, a resumed run (or cluster) against an
+uninterrupted one, a repeated call, a saved and reloaded array; a skipped batch or a
+different image fails such a test at once. The tolerances here are for two computations
+whose sums run in another order: one device against replicas or workers, an export against
+the Keras model it came from, a sliced or factorised model against the layers it was cut
+from. Across machines the order changes again: AVX2 against AVX-512 kernels, 1 against 16
+threads, oneDNN on or off (``tests/numeric_matrix.sh`` runs the order-sensitive tests under
+each).
 
 The rule, for a value of size ``magnitude``::
 
@@ -28,9 +30,8 @@ The rule, for a value of size ``magnitude``::
   round-off decides a near tie the other way, and says by how much where it is used.
 * ``SAFETY`` = 4: four standard deviations of the random walk.
 
-A tolerance must stay far below what a defect does. Each test that compares two runs also
-shows, on a run with a real difference (replicas that do not gather, a skipped batch), that
-the difference is many times its tolerance.
+A tolerance must stay far below what a defect does: the replica tests also show that
+replicas which do not gather miss their tolerances several times over.
 """
 
 import math
