@@ -27,7 +27,7 @@ from tfreid.losses.reductions import masked_mean
 @serializable
 class ContrastivePairLoss(keras.losses.Loss):
     """The contrastive loss of pairs: ``y_true`` is 1 for a same-identity pair, ``y_pred``
-    the pair's distance d (its square root floored, so the gradient is finite at 0)."""
+    the pair's distance d (``safe_sqrt``: exactly 0 with a zero gradient at 0)."""
 
     def __init__(self, margin: float = 1.0, name: str = "contrastive_pair_loss", **kwargs: Any):
         super().__init__(name=name, **kwargs)

@@ -13,8 +13,8 @@ from tfreid.losses.distances import pair_distance
 class PairDistance(keras.layers.Layer):
     """Euclidean distance between two batches of embeddings, shape (B,).
 
-    The square root is floored (``safe_sqrt``), so identical embeddings give a
-    zero, not NaN, gradient.
+    The square root is ``safe_sqrt``: identical embeddings give exactly 0 and a zero,
+    not NaN, gradient.
     """
 
     def call(self, a: tf.Tensor, b: tf.Tensor) -> tf.Tensor:
