@@ -38,11 +38,7 @@ def learnable_dataset(tmp_path_factory):
 def pytest_collection_modifyitems(items):
     """Under ``--dist loadgroup`` the tests of a module with a module-scoped fixture (a
     trained run, a compared set of replica runs) go to one worker, so the fixture is built
-    once; the other tests are spread one by one. Modules with slow tests go first (in their
-    own order, so module fixtures are built once), so that no worker is left alone with a
-    long group at the end."""
-    slow = {item.nodeid.split("::")[0] for item in items if item.get_closest_marker("slow")}
-    items.sort(key=lambda item: item.nodeid.split("::")[0] not in slow)  # a stable sort
+    once; the other tests are spread one by one."""
     for item in items:
         definitions = getattr(item, "_fixtureinfo", None)
         scopes = {defs[-1].scope for defs in definitions.name2fixturedefs.values()} \
