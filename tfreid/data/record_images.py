@@ -22,6 +22,7 @@ from tfreid.data.input_shard import own_rows, sharded
 from tfreid.data.reader import SplitArrays, decode_filenames
 from tfreid.data.record_index import RecordTable, index_split
 from tfreid.data.schema import FEATURES
+from tfreid.data.split_images import as_images
 from tfreid.errors import DataError
 
 AUTOTUNE = tf.data.AUTOTUNE
@@ -70,6 +71,7 @@ class RecordImages:
     """
 
     dtype = np.dtype(np.uint8)
+    in_memory = False
 
     def __init__(self, table: RecordTable, image_size: tuple[int, int]):
         self.table, self.image_size = table, tuple(image_size)
@@ -94,7 +96,7 @@ class RecordImages:
     def _decode(self, encoded: tf.Tensor) -> tf.Tensor:
         return resize_images(decode_image(encoded), self.image_size)
 
-    def read(self, index: tf.Tensor) -> tf.Tensor:
+    def gather(self, index: tf.Tensor) -> tf.Tensor:
         """The images at ``index`` (any int64 tensor), shaped index.shape + (H, W, 3)."""
         serialized = tf.py_function(self.reader, [tf.reshape(index, [-1])], tf.string)
         serialized.set_shape([None])
@@ -111,16 +113,12 @@ class RecordImages:
                               lambda images, index, extras: images)
         return batches.prefetch(AUTOTUNE).as_numpy_iterator()
 
-
-def image_rows(images: Any, rows: np.ndarray) -> np.ndarray:
-    """The pixels at ``rows`` of an (N, H, W, 3) array or of ``RecordImages`` (read from
-    their shards), as a uint8 array."""
-    rows = np.asarray(rows, np.int64)
-    if isinstance(images, RecordImages):
+    def rows(self, rows: np.ndarray) -> np.ndarray:
+        """The pixels at ``rows``, read from their shards, (len(rows), H, W, 3) uint8."""
+        rows = np.asarray(rows, np.int64)
         if not len(rows):
-            return np.zeros((0, *images.image_size, 3), np.uint8)
-        return np.concatenate(list(images[rows].batches(256)))
-    return np.asarray(images)[rows]
+            return np.zeros((0, *self.image_size, 3), np.uint8)
+        return np.concatenate(list(self[rows].batches(256)))
 
 
 def with_images(dataset: tf.data.Dataset, images: Any, assemble: Assemble) -> tf.data.Dataset:
@@ -133,14 +131,7 @@ def with_images(dataset: tf.data.Dataset, images: Any, assemble: Assemble) -> tf
     """
     if sharded():
         dataset = dataset.map(own_rows)
-    if isinstance(images, RecordImages):
-        gather = images.read
-    else:
-        pixels = tf.constant(images)
-
-        def gather(index: tf.Tensor) -> tf.Tensor:
-            return tf.gather(pixels, index)
-
+    gather = as_images(images).gather
     return dataset.map(lambda index, extras: assemble(gather(index), index, extras),
                        num_parallel_calls=AUTOTUNE)
 

@@ -1,0 +1,108 @@
+"""The images of a split, one protocol with two implementations.
+
+``SplitImages`` is what every split's ``images`` is: ``ArrayImages`` holds the
+decoded (N, H, W, 3) uint8 pixels in memory, ``tfreid.data.record_images.
+RecordImages`` reads them from the TFRecord shards when a batch needs them.
+Both have ``len``, ``shape``, ``dtype``, indexing (an index array, mask or slice
+gives the images of those entries, of the same kind), ``batches`` (the pixels in
+order, for embedding), ``rows`` (the pixels at some rows, as an array),
+``gather`` (the pixels at an index tensor, inside a tf.data pipeline or a
+``train_step``) and ``concatenate``. Code above ``tfreid.data`` calls these and
+never asks which kind it holds.
+"""
+
+from collections.abc import Iterator, Sequence
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from tfreid.backend import tf
+
+
+@runtime_checkable
+class SplitImages(Protocol):
+    """Images of a split, in memory or on disk (module docstring)."""
+
+    dtype: np.dtype
+    in_memory: bool
+
+    def __len__(self) -> int: ...
+
+    @property
+    def shape(self) -> tuple[int, int, int, int]: ...
+
+    def __getitem__(self, index: Any) -> "SplitImages": ...
+
+    def batches(self, batch_size: int) -> Iterator[np.ndarray]: ...
+
+    def rows(self, rows: Sequence[int] | np.ndarray) -> np.ndarray: ...
+
+    def gather(self, index: tf.Tensor) -> tf.Tensor: ...
+
+
+class ArrayImages:
+    """Decoded uint8 images (N, H, W, 3) held in memory.
+
+    ``np.asarray(images)`` gives the array itself (no copy). ``gather`` keeps one
+    constant tensor of the pixels, made on first use, so a tf.data pipeline or a
+    model that gathers from it embeds the array once.
+    """
+
+    dtype = np.dtype(np.uint8)
+    in_memory = True
+
+    def __init__(self, array: np.ndarray):
+        array = np.asarray(array)
+        if array.ndim != 4 or array.shape[-1] != 3:
+            raise ValueError(f"images must be (N, H, W, 3), got shape {array.shape}")
+        self.array = array.astype(np.uint8, copy=False)
+        self._tensor = None
+
+    def __len__(self) -> int:
+        return len(self.array)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return self.array if dtype is None else self.array.astype(dtype)
+
+    @property
+    def shape(self) -> tuple[int, int, int, int]:
+        return tuple(self.array.shape)
+
+    @property
+    def image_size(self) -> tuple[int, int]:
+        return tuple(self.array.shape[1:3])
+
+    def __getitem__(self, index: Any) -> "ArrayImages":
+        picked = self.array[index]
+        return ArrayImages(picked if picked.ndim == 4 else picked[None])
+
+    def batches(self, batch_size: int) -> Iterator[np.ndarray]:
+        """The pixels in order, ``batch_size`` images at a time."""
+        for start in range(0, len(self.array), batch_size):
+            yield self.array[start:start + batch_size]
+
+    def rows(self, rows: Sequence[int] | np.ndarray) -> np.ndarray:
+        """The pixels at ``rows``, (len(rows), H, W, 3) uint8."""
+        return self.array[np.asarray(rows, np.int64)]
+
+    def gather(self, index: tf.Tensor) -> tf.Tensor:
+        """The images at ``index`` (any int tensor), shaped index.shape + (H, W, 3)."""
+        if self._tensor is None:
+            self._tensor = tf.constant(self.array)
+        return tf.gather(self._tensor, index)
+
+    @staticmethod
+    def concatenate(parts: list["ArrayImages"]) -> "ArrayImages":
+        return ArrayImages(np.concatenate([part.array for part in parts]))
+
+
+def as_images(images: Any) -> SplitImages:
+    """``images`` as ``SplitImages``: itself if it is one, else an (N, H, W, 3) array."""
+    if isinstance(images, SplitImages):
+        return images
+    return ArrayImages(np.asarray(images))
+
+
+def concatenate_images(parts: list[SplitImages]) -> SplitImages:
+    """One ``SplitImages`` of ``parts`` in turn (all of one kind)."""
+    return type(parts[0]).concatenate(parts)
