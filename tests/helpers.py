@@ -51,7 +51,7 @@ def dataset_with_lonely_identity(tmp_path: Path, tiny_dataset: Path) -> Path:
     from tfreid.data.importers.base import read_record
 
     image = tmp_path / "img.jpg"
-    Image.fromarray(load_split(tiny_dataset, "train", (32, 32)).images[0]).save(image)
+    Image.fromarray(load_split(tiny_dataset, "train", (32, 32)).images.rows([0])[0]).save(image)
     train_ids = read_manifest(tiny_dataset)["splits"]["train"]["identities"]
     records = [read_record(image, identity=i, camera=c) for i in train_ids[:5] for c in range(2)]
     lonely = read_record(image, identity=999, camera=0)

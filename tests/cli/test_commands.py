@@ -56,14 +56,17 @@ def test_console_script_dispatches(tmp_path, capsys):
 def test_tfreid_help_lists_commands_with_descriptions_and_version(capsys):
     assert tfreid_main.main(["-h"]) == 0
     out = capsys.readouterr().out
-    for name, (_, _, description) in tfreid_main.COMMANDS.items():
-        assert f"  {name}" in out and description in out
+    for name in tfreid_main.COMMANDS:
+        description = tfreid_main.COMMANDS.describe(name)
+        assert description and f"  {name}" in out and description in out
     assert tfreid_main.main(["--version"]) == 0
     from tfreid import __version__
 
     assert capsys.readouterr().out == f"tfreid {__version__}\n"
     assert tfreid_main.main(["nonsense"]) == 2
-    assert "unknown command 'nonsense'" in capsys.readouterr().err
+    error = capsys.readouterr().err
+    assert error.startswith("error: unknown command 'nonsense'; choose from train, ")
+    assert error.count("\n") == 1
 
 
 HELP_WITHOUT_TENSORFLOW = """
@@ -131,7 +134,7 @@ def test_list_importer_fixes_queries_cameras_and_names(tmp_path, capsys):
     query = load_split(tmp_path / "ds", "query", (12, 10))
     gallery = load_split(tmp_path / "ds", "gallery", (12, 10))
     assert query.identities.tolist() == [2] and query.cameras.tolist() == [1]
-    assert gallery.cameras.tolist() == [2] and query.images[0, 0, 0, 0] == 21
+    assert gallery.cameras.tolist() == [2] and query.images.rows([0])[0, 0, 0, 0] == 21
     assert manifest["splits"]["train"]["num_images"] == 4
 
 

@@ -85,7 +85,7 @@ def test_search_with_image_files_reads_identities_from_market_names(tmp_path, ex
     folder = tmp_path / "queries"
     folder.mkdir()
     for i in range(2):
-        Image.fromarray(gallery.images[i]).save(
+        Image.fromarray(gallery.images.rows([i])[0]).save(
             folder / f"{int(gallery.identities[i]):04d}_c9s1_000001_0{i}.png")
     index = tmp_path / "index"
     assert main(["embed", str(export), "--dataset", str(tiny_dataset), "--index", str(index),

@@ -13,8 +13,9 @@ from tfreid.compression.int8_storage import (
 from tfreid.compression.low_rank import low_rank_factorize
 from tfreid.compression.quantization import quantize_encoder
 from tfreid.compression.selection import dimension_norms, prune_dimensions, sliced_encoder
-from tfreid.compression.tflite import TFLiteEmbedder, to_tflite
+from tfreid.compression.tflite import to_tflite
 from tfreid.errors import ConfigError, DataError
+from tfreid.inference import TFLiteModel, embedder_for
 from tfreid.losses import TripletMarginLoss
 from tfreid.models import pami_cnn, table1_cnn
 from tfreid.models.ensemble import build_ensemble
@@ -128,10 +129,10 @@ def qat_model(encoder, images):
 
 @pytest.mark.slow
 def test_qat_model_trains_and_tflite_int8_matches_it(qat_model, images):
-    embedder = TFLiteEmbedder(to_tflite(qat_model, "int8"))
-    assert embedder.input_dtype == np.int8
-    step = embedder.output["quantization"][0]
-    got = embedder(images.astype(np.uint8), batch_size=10)
+    model = TFLiteModel(to_tflite(qat_model, "int8"))
+    assert model.input_dtype == np.int8
+    step = model.output_step
+    got = embedder_for(model).embed(images.astype(np.uint8), batch_size=10)
     expected = qat_model(images, training=False).numpy()
     assert got.shape == (24, 12)
     # int8 arithmetic rounds differently from fake quantization: at most a few output steps
@@ -140,10 +141,11 @@ def test_qat_model_trains_and_tflite_int8_matches_it(qat_model, images):
 
 @pytest.mark.slow
 def test_tflite_float_io_and_head_only_qat(encoder, images, qat_model):
-    float_io = TFLiteEmbedder(to_tflite(qat_model, "float"))
-    assert float_io.input_dtype == np.float32
+    float_model = TFLiteModel(to_tflite(qat_model, "float"))
+    assert float_model.input_dtype == np.float32
+    float_io = embedder_for(float_model)
     expected = qat_model(images, training=False).numpy()
-    assert np.abs(float_io(images.astype(np.uint8)) - expected).max() <= 0.02 * np.abs(
+    assert np.abs(float_io.embed(images.astype(np.uint8)) - expected).max() <= 0.02 * np.abs(
         expected).max()
     head = quantize_encoder(encoder, "head", calibration_images=images)
     quantized = [layer.name for layer in head.layers if layer.name.startswith("quant_")]
@@ -151,5 +153,5 @@ def test_tflite_float_io_and_head_only_qat(encoder, images, qat_model):
     assert not any("conv" in name or "block" in name for name in quantized)  # backbone float
     with pytest.raises(ConfigError, match="whole-encoder QAT"):
         to_tflite(head, "int8")
-    with pytest.raises(ConfigError, match="takes images of shape"):
-        float_io(np.zeros((2, 32, 32, 3), np.uint8))
+    with pytest.raises(DataError, match="images of 32x32 px given to a model of 40x40 px"):
+        float_io.embed(np.zeros((2, 32, 32, 3), np.uint8))

@@ -67,8 +67,8 @@ def test_idx_folder_to_tfrecords_and_back(tmp_path):
     test = load_split(out, "test", (8, 8))
     images, labels = arrays["t10k"]
     np.testing.assert_array_equal(test.identities, labels)
-    np.testing.assert_array_equal(test.images[..., 0], images)  # grey, lossless PNG
-    np.testing.assert_array_equal(test.images[..., 2], images)
+    np.testing.assert_array_equal(np.asarray(test.images)[..., 0], images)  # grey, lossless PNG
+    np.testing.assert_array_equal(np.asarray(test.images)[..., 2], images)
 
 
 def test_missing_idx_file_and_count_mismatch(tmp_path, capsys):

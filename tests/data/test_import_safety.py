@@ -76,7 +76,7 @@ def test_tiff_under_a_png_name_is_re_encoded_and_reported(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "note: re-encoded as PNG (TIFF RGB is not decodable by TensorFlow): 1 file" in err
     every = [load_split(tmp_path / "ds", s, (16, 8)) for s in ("train", "query", "gallery")]
-    pixels = {int(a.images[i, 0, 0, 0]) for a in every for i in range(len(a))}
+    pixels = {int(np.asarray(a.images)[i, 0, 0, 0]) for a in every for i in range(len(a))}
     assert 99 in pixels
 
 

@@ -35,7 +35,7 @@ def test_image_folder_layout(tmp_path):
     loaded = load_split(tmp_path / "ds", "train", (16, 8))
     assert len(loaded) == 12
     first = next(r for r in splits["train"])
-    assert loaded.images[0, 0, 0, 0] == 10 * first.identity + first.camera
+    assert np.asarray(loaded.images)[0, 0, 0, 0] == 10 * first.identity + first.camera
 
 
 def test_image_folder_errors(tmp_path):

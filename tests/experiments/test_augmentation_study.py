@@ -7,12 +7,9 @@ from tfreid.cli.pairwise_vs_triplet import main as study_main
 from tfreid.data.class_datasets import array_records
 from tfreid.data.writer import write_dataset
 from tfreid.errors import ConfigError
-from tfreid.experiments.augmentation_study import run_study
-from tfreid.experiments.augmented_training import AugmentedTrainingConfig, train_augmented
-from tfreid.models import pami_cnn
-
-TINY = AugmentedTrainingConfig(epochs={"pairwise": 1, "triplet": 1}, batch_size=8,
-                               xla=False)
+from tfreid.experiments.augmentation_study import StudySettings, run_study, scenario_key
+from tfreid.models.pami_cnn import pami_cnn
+from tfreid.training.engine import make_method
 
 
 def class_images(count, seed, side=28, classes=3):
@@ -52,15 +49,30 @@ def test_pami_cnn_rejects_embedding_size_it_cannot_make():
         pami_cnn((28, 28, 3), embedding_dim=30)
 
 
-@pytest.mark.parametrize("training", ["pairwise", "triplet"])
-def test_train_augmented_runs(training):
-    images, labels = class_images(32, 2)
-    images = np.repeat(images[..., None], 3, axis=-1)
-    encoder, run = train_augmented(TINY, training, "fer", images, labels)
-    assert np.isfinite(run["history"]["loss"]).all() and run["train_images"] == 32
-    assert encoder.output_shape == (None, 32)
+@pytest.mark.parametrize("training, loss, margin, epochs",
+                         [("pairwise", "cosine_embedding", 0.0, 5),
+                          ("triplet", "triplet_margin", 1.0, 10)])
+def test_a_scenario_is_an_engine_run_of_the_augmented_method(tmp_path, training, loss,
+                                                             margin, epochs):
+    settings = StudySettings(batch_size=8, xla=False, augment_anchor=True)
+    config = settings.run_config(tmp_path / "data", "fer", training, tmp_path / "run")
+    method = make_method(config)  # the engine's own checks pass
+    assert (config.method, config.backbone, config.image_size, config.embedding_dim) == (
+        "augmented", "pami", 28, 32)
+    assert (config.epochs, config.batch_size, config.lr, config.xla) == (epochs, 8, 1e-3, False)
+    assert config.options == {"loss": loss, "margin": margin, "augment": "fer",
+                              "augment_anchor": True, "validate": False}
+    assert not method.holds_out_validation()  # every class trains
     with pytest.raises(ConfigError, match="unknown training"):
-        train_augmented(TINY, "quadruplet", "none", images, labels)
+        settings.run_config(tmp_path / "data", "none", "quadruplet", tmp_path / "run")
+
+
+def test_scenario_keys_are_those_of_earlier_study_folders():
+    key = json.loads(scenario_key("digits", "fer", "triplet", StudySettings(seed=1)))
+    assert key == {"augment": "fer", "dataset": "digits", "training": "triplet", "config": {
+        "epochs": {"pairwise": 5, "triplet": 10}, "batch_size": 128, "learning_rate": 1e-3,
+        "margins": {"pairwise": 0.0, "triplet": 1.0}, "embedding_dim": 32, "image_size": 28,
+        "max_train_images": None, "augment_anchor": False, "xla": None, "seed": 1}}
 
 
 @pytest.mark.slow
@@ -81,16 +93,28 @@ def test_study_runs_resumes_and_reports(class_dataset, tmp_path, capsys):
     confusion = json.loads((tmp_path / "study" / "confusion-squares.json").read_text())
     best = max(rows, key=lambda r: r["accuracy"])
     assert confusion["confusion"] == best["confusion"] and confusion["classes"] == ["0", "1", "2"]
-    events = list((tmp_path / "study" / "runs" / "squares-simclr-triplet").rglob("events.*"))
-    assert events, "no TensorBoard event file for the scenario"
+    assert all(r["train_images"] == 48 and np.isfinite(r["final_loss"]) for r in rows)
+    (run,) = (tmp_path / "study" / "runs").glob("squares-simclr-triplet-*")
+    assert list(run.rglob("events.*")), "no TensorBoard event file for the scenario"
+    results = json.loads((run / "results.json").read_text())
+    assert results["epochs_run"] == 4  # all epochs, every class: no identity held out
+    assert results["train_identities"] == 3 and results["validation_identities"] == []
     tsne = json.loads((tmp_path / "study" / "tsne-squares.json").read_text())
     assert len(tsne["panels"]) == 4 and len(tsne["panels"][0]["points"]) == 45
     trained = []
-    quick = AugmentedTrainingConfig(epochs={"pairwise": 2, "triplet": 4}, batch_size=8,
-                                    max_train_images=48, seed=1)
-    again = run_study({"squares": class_dataset}, quick, tmp_path / "study" / "results.jsonl",
-                      ("none", "simclr"), progress=trained.append)
+    quick = StudySettings(epochs={"pairwise": 2, "triplet": 4}, batch_size=8,
+                          max_train_images=48, seed=1)
+    path = tmp_path / "study" / "results.jsonl"
+    again = run_study({"squares": class_dataset}, quick, path, ("none", "simclr"),
+                      progress=trained.append)
     assert trained == [] and [r["accuracy"] for r in again] == [r["accuracy"] for r in rows]
+    lines = path.read_bytes().splitlines(keepends=True)
+    path.write_bytes(b"".join(lines[:-1]) + lines[-1][:50])  # a kill tore the last row
+    with pytest.warns(UserWarning, match="dropping its incomplete last line"):
+        restored = run_study({"squares": class_dataset}, quick, path, ("none", "simclr"),
+                             progress=trained.append)
+    assert trained == [f"squares / simclr / triplet: finished before, row restored from {run}"]
+    assert [r["accuracy"] for r in restored] == [r["accuracy"] for r in rows]
 
 
 def test_study_with_missing_dataset_is_one_error_line(tmp_path, capsys):

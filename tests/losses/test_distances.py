@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from tfreid.backend import tf
-from tfreid.losses.distances import LpDistance, pair_distance
+from tfreid.nn.distances import LpDistance, pair_distance
 
 pytestmark = pytest.mark.numeric  # distances against a float64 reference
 

@@ -123,7 +123,7 @@ def test_equal_embeddings_tie_by_the_rule_in_every_dtype(distinct):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("metric", ["euclidean", "sqeuclidean", "cosine"])
+@pytest.mark.parametrize("metric", ["euclidean", "squared_euclidean", "sqeuclidean", "cosine"])
 def test_repeated_gallery_rows_get_equal_distances(metric, dtype):
     # 300 columns: OpenBLAS computes the last few in another kernel, which rounded the
     # distances of equal vectors (1000 from the origin) to 1.2e-4 there and 0 elsewhere

@@ -5,9 +5,9 @@ from tfreid.backend import keras, tf
 from tfreid.data.pairs import pair_dataset
 from tfreid.errors import ConfigError
 from tfreid.losses import BinaryVerificationPairLoss, ContrastivePairLoss
-from tfreid.losses.distances import safe_sqrt
 from tfreid.models import build_encoder, build_siamese, table1_cnn
-from tfreid.training.config import TABLE1_ACTIVATIONS
+from tfreid.models.table1_cnn import TABLE1_ACTIVATIONS
+from tfreid.nn.distances import safe_sqrt
 
 
 def test_table1_layers_follow_the_paper():
@@ -94,3 +94,16 @@ def test_table1_builds_with_each_offered_activation(activation):
     expected = keras.activations.get(activation)(x).numpy()
     for layer in hidden:  # every hidden layer applies the chosen function
         np.testing.assert_allclose(layer.activation(x).numpy(), expected, rtol=1e-6)
+
+
+def test_the_old_homes_of_distances_and_the_trainer_still_import():
+    import tfreid.losses
+    import tfreid.losses.distances
+    import tfreid.models
+    import tfreid.models.embedding_trainer
+    import tfreid.nn
+
+    assert tfreid.losses.LpDistance is tfreid.losses.distances.LpDistance is tfreid.nn.LpDistance
+    assert tfreid.losses.distances.safe_sqrt is safe_sqrt
+    assert tfreid.models.EmbeddingTrainer is tfreid.models.embedding_trainer.EmbeddingTrainer \
+        is tfreid.nn.EmbeddingTrainer

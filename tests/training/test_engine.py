@@ -234,7 +234,7 @@ def test_cli_empty_split(tmp_path, tiny_dataset, capsys, monkeypatch):
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "img").mkdir()
-    Image.fromarray(load_split(tiny_dataset, "train", (32, 32)).images[0]).save(
+    Image.fromarray(load_split(tiny_dataset, "train", (32, 32)).images.rows([0])[0]).save(
         tmp_path / "img" / "a.png")
     records = [read_record(tmp_path / "img" / "a.png", i // 2, i % 2) for i in range(8)]
     write_dataset(tmp_path / "ds", {"train": records, "query": [], "gallery": records[:2]},

@@ -11,6 +11,7 @@ import pytest
 from tests.helpers import script, start_script, tiny_siamese
 from tests.tolerances import assert_float32_close, network_terms
 from tfreid.backend import keras, tf
+from tfreid.metrics.measure import REPORT, measures
 
 # resumed against uninterrupted runs
 pytestmark = [pytest.mark.numeric, pytest.mark.slow]
@@ -59,8 +60,9 @@ def test_rerun_after_sigkill_resumes_and_matches_an_uninterrupted_run(uninterrup
     assert resumed.stderr == ""  # no cuInit, oneDNN or absl start-up lines
     assert "resuming run run in logs/run" in resumed.stdout
     logged = [line for line in resumed.stdout.splitlines() if line.strip()]
-    assert all(line.startswith(("resuming", "epoch ", "run ", "measure", "rank-", "mAP", "mAC",
-                                "CF", "all held-out", "retrieval", "revisited", "TensorBoard",
+    labels = tuple(m.label for m in measures(REPORT))  # the held-out table's rows
+    assert all(line.startswith(("resuming", "epoch ", "run ", "measure", *labels,
+                                "all held-out", "retrieval", "revisited", "TensorBoard",
                                 "SavedModel"))
                or "held out" in line
                for line in logged), logged

@@ -9,8 +9,9 @@ import pytest
 from tfreid.backend import keras, tf
 from tfreid.catalog import METHODS
 from tfreid.losses import TripletMarginLoss
+from tfreid.registry import option
 from tfreid.training import RunConfig, train
-from tfreid.training.methods.base import Method, Plan, option
+from tfreid.training.methods.base import Method, Plan
 from tfreid.training.methods.sampling import pk_streams
 
 

@@ -27,7 +27,8 @@ def test_train_triplet_command_maps_to_methods(mining):
         assert config.method == "triplet" and config.options["squared"] is True
     else:
         assert config.method == "batch" and config.options["loss"] == "triplet_margin"
-        assert config.options["miner"] == mining and config.options["distance"] == "squared_l2"
+        assert config.options["miner"] == mining
+        assert config.options["distance"] == "squared_euclidean"
         assert config.options["steps_per_epoch"] == 8  # 1,000 triplets / batch 128
 
 

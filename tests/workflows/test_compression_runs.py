@@ -6,13 +6,13 @@ import pytest
 
 from tfreid.cli.compress import main as compress_main
 from tfreid.cli.export import main as export_main
-from tfreid.compression.tflite import TFLiteEmbedder
 from tfreid.data import load_split
 from tfreid.evaluation import embed
+from tfreid.experiments.compression_report import best_ratio_within
+from tfreid.experiments.compression_sweep import halving_dims
+from tfreid.inference import embedder_for
 from tfreid.metrics import evaluate_ranking
 from tfreid.training import RunConfig, load_run, train
-from tfreid.workflows.compression_report import best_ratio_within
-from tfreid.workflows.compression_sweep import halving_dims
 
 pytestmark = pytest.mark.slow
 
@@ -111,9 +111,10 @@ def test_deployment_exports_of_a_siamese_run(siamese_run, tmp_path, capsys):
     _, config, _ = load_run(siamese_run)
     query = load_split(config.dataset, "query", (40, 40))
     gallery = load_split(config.dataset, "gallery", (40, 40))
-    tflite = TFLiteEmbedder((out / "int8.tflite").read_bytes())
-    scores = evaluate_ranking(tflite(query.images), query.identities, tflite(gallery.images),
-                              gallery.identities, query.cameras, gallery.cameras)
+    tflite = embedder_for(out / "int8.tflite")
+    scores = evaluate_ranking(tflite.embed(query.images), query.identities,
+                              tflite.embed(gallery.images), gallery.identities, query.cameras,
+                              gallery.cameras)
     assert report["tflite_int8"]["mAP"] == pytest.approx(scores["mAP"], rel=1e-6)
     assert (out / "int8.tflite").stat().st_size == report["bytes"]["int8.tflite"]
     assert report["bytes"]["int8.tflite"] < report["bytes"]["float"] / 2

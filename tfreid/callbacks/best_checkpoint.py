@@ -7,8 +7,21 @@ from typing import Any
 from tfreid.backend import keras, serializable
 from tfreid.errors import OutputError
 from tfreid.io.atomic import atomic_directory
+from tfreid.metrics.measures import MAP
 
 WEIGHTS = "weights"  # checkpoint prefix inside the folder
+MONITOR = f"val_{MAP.key}"  # the validation measure kept by default
+
+
+def mode_of(monitor: str | None) -> str:
+    """``max`` or ``min`` for a ``val_<key>`` of a registered measure (its
+    ``higher_is_better``), ``min`` for a loss, ``max`` otherwise."""
+    from tfreid.catalog import MEASURES
+
+    key = (monitor or "").removeprefix("val_")
+    if key in MEASURES:
+        return "max" if MEASURES.get(key).higher_is_better else "min"
+    return "min" if key.endswith("loss") else "max"
 
 
 def is_chief(model: keras.Model) -> bool:
@@ -31,6 +44,7 @@ class BestModelCheckpoint(keras.callbacks.Callback):
     epoch's weights are restored. ``get_state`` / ``set_state`` carry the best
     value, best epoch, waiting count and stop flag across a resumed run
     (``ResumeTraining``); the weights themselves come back from ``path``.
+    ``mode`` defaults to the monitored measure's direction (``mode_of``).
     Epochs without the monitored value (a monitor that runs every N epochs)
     neither improve nor count towards patience. With ``monitor=None`` every
     epoch counts as the best: the last epoch is kept, and training never stops
@@ -43,9 +57,10 @@ class BestModelCheckpoint(keras.callbacks.Callback):
         best.best_epoch  # 0-based
     """
 
-    def __init__(self, path: str | Path, monitor: str | None = "val_mAP", mode: str = "max",
+    def __init__(self, path: str | Path, monitor: str | None = MONITOR, mode: str | None = None,
                  patience: int = 6, min_delta: float = 0.0):
         super().__init__()
+        mode = mode_of(monitor) if mode is None else mode
         if mode not in ("min", "max"):
             raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
         self.path, self.monitor, self.mode = Path(path), monitor, mode

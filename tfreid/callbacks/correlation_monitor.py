@@ -8,6 +8,7 @@ import numpy as np
 from tfreid.backend import check_tf_keras, keras, tf
 from tfreid.evaluation.embedding import as_split, embed, score_embeddings
 from tfreid.metrics import feature_correlation_matrix
+from tfreid.metrics.measure import EPOCH
 
 BAR_WIDTH, BAR_GAP, LABEL_WIDTH = 16, 8, 34
 
@@ -41,7 +42,7 @@ def ranked_queries_image(query_embeddings: np.ndarray, query, gallery_embeddings
                          gallery, rows: np.ndarray, metric: str, k: int = 8) -> np.ndarray:
     """The ranked gallery of the queries at ``rows`` (``ranked_results_image``), entries of
     the query's identity and camera left out as in the evaluation."""
-    from tfreid.data.record_images import image_rows
+    from tfreid.data.split_images import as_images
     from tfreid.metrics import pairwise_distances
     from tfreid.plots.ranked import ranked_results_image
 
@@ -49,20 +50,22 @@ def ranked_queries_image(query_embeddings: np.ndarray, query, gallery_embeddings
     same_id = query.identities[rows, None] == gallery.identities[None, :]
     distances[same_id & (query.cameras[rows, None] == gallery.cameras[None, :])] = np.inf
     nearest = np.argsort(distances, axis=1, kind="stable")[:, :k]
-    ranked = image_rows(gallery.images, nearest.reshape(-1)).reshape(
-        *nearest.shape, *gallery.images.shape[1:])
+    gallery_images = as_images(gallery.images)
+    ranked = gallery_images.rows(nearest.reshape(-1)).reshape(
+        *nearest.shape, *gallery_images.shape[1:])
     matches = np.take_along_axis(same_id, nearest, axis=1)
     captions = [[f"{i + 1}: {d:.2f}" for i, d in enumerate(row)]
                 for row in np.take_along_axis(distances, nearest, axis=1)]
-    return ranked_results_image(list(image_rows(query.images, rows)), list(ranked),
+    return ranked_results_image(list(as_images(query.images).rows(rows)), list(ranked),
                                 matches.tolist(), captions)
 
 
 class CorrelationMonitor(keras.callbacks.Callback):
     """Every ``every_n_epochs`` epochs, embed validation identities and score them.
 
-    Adds ``val_rank1``, ``val_mAP``, ``val_mAC`` and ``val_CF`` (paper 000, eq.
-    2-4) to the epoch's ``logs``. Keras hands one ``logs`` dict to every callback
+    Adds ``val_<key>`` of every measure with the ``epoch`` place (``tfreid.catalog.MEASURES``:
+    ``val_rank1``, ``val_mAP``, ``val_mAC`` and ``val_CF``, paper 000, eq. 2-4) to the
+    epoch's ``logs``. Keras hands one ``logs`` dict to every callback
     in turn, so callbacks listed after this one (TensorBoard, EarlyStopping,
     CSVLogger) and ``History`` see the values: TensorBoard writes them as
     ``epoch_rank1`` etc. in the run's ``validation`` folder. With ``log_dir``,
@@ -106,8 +109,8 @@ class CorrelationMonitor(keras.callbacks.Callback):
         gallery_embeddings = embed(self.encoder, self.gallery.images)
         scores = score_embeddings(query_embeddings, self.query, gallery_embeddings,
                                   self.gallery, self.metric)
-        for key in ("rank1", "mAP", "mAC", "CF"):
-            logs[f"val_{key}"] = float(scores[key])
+        for measure, value in scores.measures(EPOCH):
+            logs[f"val_{measure.key}"] = float(value)
         if self.log_dir:
             correlation = correlation_image(np.concatenate([query_embeddings,
                                                             gallery_embeddings]))

@@ -6,13 +6,17 @@ import time
 from typing import Any
 
 from tfreid.backend import keras, serializable
+from tfreid.metrics.measure import measures
 
-COUNTS = ("CF",)  # measures that are counts: printed as integers
+
+def counts() -> tuple[str, ...]:
+    """The keys of the registered measures that are counts (CF): printed as integers."""
+    return tuple(m.key for m in measures() if m.is_count())
 
 
 def format_value(key: str, value: float) -> str:
     """A log value as a person reads it: counts as integers, others to 4 digits."""
-    if key.split("_", 1)[-1] in COUNTS and math.isfinite(value):
+    if key.split("_", 1)[-1] in counts() and math.isfinite(value):
         return str(int(round(value)))
     return f"{value:.4g}" if abs(value) >= 1e-3 or value == 0 else f"{value:.3e}"
 

@@ -19,7 +19,7 @@ import numpy as np
 from PIL import Image
 
 from tfreid.backend import keras
-from tfreid.data.record_images import image_rows
+from tfreid.data.split_images import as_images
 from tfreid.evaluation.embedding import as_split, embed
 from tfreid.io.atomic import atomic_file, write_json, write_text
 
@@ -54,14 +54,14 @@ def _embedding_entry(name: str, side: int, points: int, dim: int) -> str:
 
 
 def pixels_at(parts: list, rows: np.ndarray) -> np.ndarray:
-    """The images at ``rows`` of the concatenation of ``parts`` (arrays or ``RecordImages``,
-    read from their shards), as one uint8 array."""
+    """The images at ``rows`` of the concatenation of ``parts`` (``SplitImages``, in memory
+    or read from their shards, or arrays), as one uint8 array."""
     found, offset = [], 0
     for part in parts:
         local = rows[(rows >= offset) & (rows < offset + len(part))] - offset
         offset += len(part)
         if len(local):
-            found.append(image_rows(part, local))
+            found.append(as_images(part).rows(local))
     return np.concatenate(found)
 
 
@@ -76,7 +76,7 @@ def split_labels(query, gallery) -> dict[str, np.ndarray]:
 def write_projector(run_dir: str | Path, name: str, embeddings: np.ndarray, images: list,
                     labels: dict[str, np.ndarray]) -> Path:
     """Write one embedding of the Projector (module docstring); the config's path.
-    ``images`` are the parts (arrays or ``RecordImages``) whose concatenation the rows
+    ``images`` are the parts (``SplitImages`` or arrays) whose concatenation the rows
     of ``embeddings`` stand for."""
     run_dir, embeddings = Path(run_dir), np.asarray(embeddings, np.float32)
     keep = np.unique(np.linspace(0, len(embeddings) - 1, min(len(embeddings), MAX_POINTS))

@@ -1,6 +1,7 @@
-"""Command-line pieces every training front end shares: the run options, a method's own
-options (from its ``Options`` dataclass), and training with the one-line error contract.
-Nothing here imports TensorFlow, so ``--help`` answers at once."""
+"""Command-line pieces every training front end shares: the run options, the backbones'
+and a method's own options (one flag per field of their ``Options`` dataclasses), and
+training with the one-line error contract. Nothing here imports TensorFlow, so ``--help``
+answers at once."""
 
 import argparse
 import math
@@ -14,7 +15,6 @@ from tfreid.cli.errors import run_cli
 from tfreid.data.input_mode import INPUTS
 from tfreid.distribute.precision import PRECISIONS
 from tfreid.distribute.strategies import STRATEGY_CHOICES
-from tfreid.limits import MAX_WIDTH
 from tfreid.option_types import (
     float_in,
     fraction,
@@ -24,9 +24,9 @@ from tfreid.option_types import (
     positive_int,
     seed,
 )
-from tfreid.training.config import OPTIMIZERS, TABLE1_ACTIVATIONS, RunConfig
+from tfreid.training.config import OPTIMIZERS, RunConfig
 
-SHARED = {f.name for f in fields(RunConfig)} - {"method", "options"}
+SHARED = {f.name for f in fields(RunConfig)} - {"method", "options", "backbone_options"}
 
 
 def add_run_arguments(parser: argparse.ArgumentParser, defaults: RunConfig) -> None:
@@ -43,13 +43,7 @@ def add_run_arguments(parser: argparse.ArgumentParser, defaults: RunConfig) -> N
     add("--backbone", default=defaults.backbone, choices=BACKBONES.names(),
         help="encoder: table1 (paper 000), siamese_base (004), pami (002) or a Keras "
              "application")
-    add("--backbone-weights", help="local weights file of a Keras application backbone "
-                                   "(default: random initialisation; nothing downloads)")
-    add("--activation", choices=TABLE1_ACTIVATIONS, default=defaults.activation)
-    add("--width", type=float_in(0.0, MAX_WIDTH, low_open=True), default=defaults.width,
-        help="table1 width multiplier")
-    add("--downscale", type=positive_int, default=defaults.downscale,
-        help="table1 input average-pooling factor (paper 000's resolution knob)")
+    add_backbone_arguments(parser, defaults.backbone_options)
     add("--epochs", type=positive_int, default=defaults.epochs)
     add("--batch-size", type=positive_int, default=defaults.batch_size)
     add("--lr", type=positive_float, default=defaults.lr, help="learning rate")
@@ -108,15 +102,37 @@ def _add_distribution_arguments(parser: argparse.ArgumentParser, defaults: RunCo
                        help="batch normalisation over the global batch")
 
 
-def _value_type(annotation: Any, minimum: float | None):
+def _value_type(annotation: Any, minimum: float | None, maximum: float | None = None):
     kinds = [a for a in typing.get_args(annotation) if a is not type(None)] \
         if isinstance(annotation, types.UnionType) else [annotation]
     kind = kinds[0]
     if kind is int:
-        return int_in(int(minimum) if minimum is not None else -2**63)
+        return int_in(int(minimum) if minimum is not None else -2**63,
+                      int(maximum) if maximum is not None else None)
     if kind is float:
-        return float_in(minimum if minimum is not None else -math.inf, math.inf)
+        return float_in(minimum if minimum is not None else -math.inf,
+                        maximum if maximum is not None else math.inf)
     return str
+
+
+def _add_option(group, spec, default: Any, help_text: str | None) -> None:
+    """The flag of one ``Options`` field (``tfreid.registry.option``): ``--<name>`` or its
+    own ``flag``, with the field's help, choices and bounds."""
+    flag = spec.metadata.get("flag") or "--" + spec.name.replace("_", "-")
+    choices = spec.metadata.get("choices")
+    if spec.type is bool:
+        group.add_argument(flag, dest=spec.name, action=argparse.BooleanOptionalAction,
+                           default=default, help=help_text)
+        return
+    group.add_argument(flag, dest=spec.name, default=default, help=help_text,
+                       type=_value_type(spec.type, spec.metadata.get("minimum"),
+                                        spec.metadata.get("maximum")),
+                       choices=[c for c in choices if c is not None] if choices else None)
+
+
+def _default(spec, defaults: dict[str, Any] | None) -> Any:
+    return (defaults or {}).get(spec.name, spec.default if spec.default is not MISSING
+                                else spec.default_factory())
 
 
 def add_option_arguments(parser: argparse.ArgumentParser, options_type: type,
@@ -124,17 +140,38 @@ def add_option_arguments(parser: argparse.ArgumentParser, options_type: type,
     """One flag per field of a method's ``Options`` dataclass, with its help and choices."""
     group = parser.add_argument_group(f"{options_type.__name__} (the method's own options)")
     for spec in fields(options_type):
-        default = (defaults or {}).get(spec.name, spec.default if spec.default is not MISSING
-                                       else spec.default_factory())
-        flag = "--" + spec.name.replace("_", "-")
-        help_text, choices = spec.metadata.get("help"), spec.metadata.get("choices")
-        if spec.type is bool:
-            group.add_argument(flag, dest=spec.name, action=argparse.BooleanOptionalAction,
-                               default=default, help=help_text)
-            continue
-        group.add_argument(flag, dest=spec.name, default=default, help=help_text,
-                           type=_value_type(spec.type, spec.metadata.get("minimum")),
-                           choices=[c for c in choices if c is not None] if choices else None)
+        _add_option(group, spec, _default(spec, defaults), spec.metadata.get("help"))
+
+
+def backbone_fields() -> dict[str, tuple[Any, list[str]]]:
+    """Every backbone option: name -> (its field, the backbones that have it). Backbones
+    that share an option (the Keras applications' ``weights``) share its flag."""
+    from tfreid.catalog import BACKBONES
+
+    found: dict[str, tuple[Any, list[str]]] = {}
+    for name in BACKBONES:
+        for spec in fields(BACKBONES.get(name).Options):
+            found.setdefault(spec.name, (spec, []))[1].append(name)
+    return found
+
+
+def add_backbone_arguments(parser: argparse.ArgumentParser,
+                           defaults: dict[str, Any] | None = None) -> None:
+    """One flag per field of every backbone's ``Options`` (the chosen backbone reads its
+    own), generated as a method's are."""
+    group = parser.add_argument_group("backbone options (each backbone reads its own)")
+    for spec, backbones in backbone_fields().values():
+        help_text = f"{spec.metadata.get('help')} [{', '.join(backbones)}]"
+        _add_option(group, spec, _default(spec, defaults), help_text)
+
+
+def run_settings(args: dict[str, Any]) -> dict[str, Any]:
+    """The shared RunConfig fields of parsed ``args`` and the chosen backbone's options."""
+    from tfreid.catalog import BACKBONES
+
+    settings = {k: v for k, v in args.items() if k in SHARED}
+    names = BACKBONES.get(settings["backbone"]).option_names()
+    return {**settings, "backbone_options": {k: v for k, v in args.items() if k in names}}
 
 
 def config_from_args(parser: argparse.ArgumentParser, method: str,
@@ -144,7 +181,7 @@ def config_from_args(parser: argparse.ArgumentParser, method: str,
 
     args = vars(parser.parse_args(argv))
     option_names = {f.name for f in fields(METHODS.get(method).Options)}
-    return RunConfig(method=method, **{k: v for k, v in args.items() if k in SHARED},
+    return RunConfig(method=method, **run_settings(args),
                      options={k: v for k, v in args.items() if k in option_names})
 
 

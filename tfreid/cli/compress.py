@@ -4,10 +4,10 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
+from tfreid.catalog import COMPRESSIONS
 from tfreid.cli.errors import run_cli
 from tfreid.cli.parsing import ArgumentParser
-from tfreid.compression.names import COMPRESSION_METHODS as METHODS
-from tfreid.compression.names import IO_TYPES, PRECISIONS
+from tfreid.compression.names import EMBEDDING_PRECISIONS, IO_TYPES
 from tfreid.option_types import fraction, image_size, positive_int, seed
 
 QUICK_BASELINE = {"image_size": 48, "num_triplets": 2000, "epochs": 10, "patience": 4,
@@ -30,8 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
     add("--epochs", type=positive_int)
     add("--seed", type=seed, default=0)
     add("--dims", type=positive_int, nargs="+", help="target dims (default: D/2, D/4, ... >= 8)")
-    add("--methods", nargs="+", choices=METHODS, default=list(METHODS))
-    add("--precisions", nargs="+", choices=PRECISIONS, default=list(PRECISIONS))
+    add("--methods", nargs="+", choices=COMPRESSIONS.names(), default=list(COMPRESSIONS))
+    add("--precisions", nargs="+", choices=EMBEDDING_PRECISIONS, default=list(EMBEDDING_PRECISIONS))
     add("--finetune-fraction", type=fraction, default=0.2,
         help="low-rank fine-tuning, each pruning step and QAT, as a share of the epochs")
     add("--tflite-io", choices=IO_TYPES, default="int8")
@@ -60,13 +60,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
 
     def command() -> int:
-        from tfreid.io.outputs import check_new_output
-        from tfreid.workflows.compression_report import write_compression_report
-        from tfreid.workflows.compression_sweep import (
+        from tfreid.experiments.compression_report import write_compression_report
+        from tfreid.experiments.compression_sweep import (
             CompressionSweep,
             halving_dims,
             run_compression_sweep,
         )
+        from tfreid.io.outputs import check_new_output
 
         out = Path(args.out or "logs/compression" + "-quick" * args.quick)
         check_new_output(out, args.overwrite)

@@ -26,14 +26,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
 
     def command() -> int:
-        from tfreid.data import ensure_default_dataset, load_split
+        from tfreid.data import Dataset
         from tfreid.errors import OutputError
         from tfreid.export.embedding import embed_with_export, export_image_size
         from tfreid.metrics import correlated_features, mean_absolute_correlation
         from tfreid.plots import connected_share, plot_correlation_graph
 
-        dataset = Path(args.dataset) if args.dataset else ensure_default_dataset()
-        images = load_split(dataset, args.split, export_image_size(args.export)).images
+        dataset = Dataset.open(args.dataset)
+        images = dataset.split(args.split, export_image_size(args.export), "memory").images
         embeddings = embed_with_export(args.export, images)
         out = Path(args.out or Path(args.export) / "correlation_graph.png")
         if (out.exists() or out.with_suffix(".json").exists()) and not args.overwrite:

@@ -24,22 +24,27 @@ def add_image_arguments(parser: argparse.ArgumentParser, split: str) -> None:
                                          "(default: the embedded surface set)")
     group.add_argument("--split", default=split, help="the --dataset split")
     group.add_argument("--limit", type=positive_int, help="only the first N images of --split")
-    group.add_argument("--batch-size", type=positive_int, default=128)
+    group.add_argument("--batch-size", type=positive_int,
+                       help="images embedded at a time (default: 256 of up to 90x90 px, "
+                            "fewer of larger ones)")
 
 
 def image_source(args: argparse.Namespace, image_size: tuple[int, int]):
     """The ImageSource the image arguments name."""
     from tfreid.data import ensure_default_dataset
+    from tfreid.inference.embedder import batch_size_for
     from tfreid.workflows.retrieval import dataset_source, files_source
 
     if args.images:
-        return files_source(args.images, image_size, args.batch_size, args.limit)
+        return files_source(args.images, image_size, args.batch_size or batch_size_for(
+            image_size), args.limit)
     dataset = args.dataset or ensure_default_dataset()
     return dataset_source(dataset, args.split, image_size, args.limit)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from tfreid.retrieval.names import DEFAULT_PARAMETERS, KINDS, METRICS, TARGETS
+    from tfreid.catalog import INDEX_KINDS
+    from tfreid.retrieval.names import DEFAULT_PARAMETERS, METRICS, TARGETS
 
     parser = ArgumentParser(prog="tfreid embed", description="Embed images with an export into "
                             "an .npz (embeddings, identities, cameras, files) or an index.")
@@ -49,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("--out", help="write an .npz file")
     out.add_argument("--index", help="write a searchable index folder (tfreid search)")
     index = parser.add_argument_group("index (with --index)")
-    index.add_argument("--kind", choices=KINDS, default="flat",
+    index.add_argument("--kind", choices=INDEX_KINDS.names(), default="flat",
                        help="flat: exact; ivfpq, hnsw: approximate; int8: exact on int8 codes")
     index.add_argument("--metric", choices=METRICS, default="euclidean")
     for name, default in DEFAULT_PARAMETERS.items():
@@ -98,7 +103,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
 
     def command() -> int:
-        from tfreid.retrieval import EmbeddingIndex, embedder_for
+        from tfreid.inference.embedder import embedder_for
+        from tfreid.retrieval import EmbeddingIndex
         from tfreid.retrieval.names import DEFAULT_PARAMETERS
         from tfreid.workflows.retrieval import build_index, embed_source, write_embeddings
 

@@ -1,5 +1,6 @@
-"""``evaluate``: an export on a dataset's query and gallery -> rank-k, mAP, mAC, CF and the
-retrieval measures (precision@1, R-precision, MAP@R, MRR, Recall@k, NMI, AMI)."""
+"""``evaluate``: an export on a dataset's query and gallery -> the measures of the
+``command`` place of ``tfreid.catalog.MEASURES`` (rank-k, mAP, mINP, precision@1,
+R-precision, MAP@R, MRR, Recall@k, NMI, AMI, mAC, CF)."""
 
 import argparse
 from collections.abc import Sequence
@@ -8,9 +9,6 @@ from tfreid.cli.embed import add_model_argument
 from tfreid.cli.errors import run_cli
 from tfreid.cli.parsing import ArgumentParser
 from tfreid.option_types import positive_int
-
-SHOWN = ("rank1", "rank5", "rank10", "mAP", "precision_at_1", "r_precision", "map_at_r", "mrr",
-         "recall_at_1", "recall_at_4", "nmi", "ami", "mAC", "CF")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,7 +22,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--query-split", default="query")
     parser.add_argument("--gallery-split", default="gallery")
     parser.add_argument("--metric", choices=METRICS, default="euclidean")
-    parser.add_argument("--batch-size", type=positive_int, default=128)
+    parser.add_argument("--batch-size", type=positive_int,
+                        help="images embedded at a time (default: 256 of up to 90x90 px, "
+                             "fewer of larger ones)")
     parser.add_argument("--out", help="write the report as JSON")
     parser.add_argument("--overwrite", action="store_true", help="replace --out")
     return parser
@@ -32,11 +32,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def format_report(report: dict) -> str:
     """The measures as a two-column table."""
+    from tfreid.metrics.measure import COMMAND, keys
+
     lines = [f"{report['model']} on {report['dataset']}: {report['queries']} queries "
              f"({report['num_invalid_queries']} without a valid match), {report['gallery']} "
              "gallery images"]
     lines += [f"  {name:<15} {report[name]:.4f}" if isinstance(report[name], float)
-              else f"  {name:<15} {report[name]}" for name in SHOWN if name in report]
+              else f"  {name:<15} {report[name]}" for name in keys(COMMAND) if name in report]
     return "\n".join(lines)
 
 
@@ -48,9 +50,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         from tfreid.data import ensure_default_dataset
         from tfreid.errors import OutputError
+        from tfreid.inference.embedder import embedder_for
         from tfreid.io.atomic import write_json
         from tfreid.io.outputs import check_parent_folder
-        from tfreid.retrieval import embedder_for
         from tfreid.workflows.retrieval import evaluate_model
 
         if args.out and Path(args.out).exists() and not args.overwrite:

@@ -4,9 +4,9 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
+from tfreid.catalog import STUDIES
 from tfreid.cli.errors import run_cli
 from tfreid.cli.parsing import ArgumentParser
-from tfreid.experiments.studies import STUDIES
 from tfreid.option_types import int_in, seed
 
 

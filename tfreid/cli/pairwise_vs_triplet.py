@@ -51,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
 
     def command() -> int:
-        from tfreid.data.manifest import read_manifest
+        from tfreid.data.dataset import Dataset
         from tfreid.experiments.augmentation_report import write_study_report
         from tfreid.experiments.augmentation_study import run_study, study_config
 
@@ -62,8 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         out = Path(args.out or "logs/experiments/pairwise-vs-triplet" + "-quick" * args.quick)
         rows = run_study(dirs, config, out / "results.jsonl", tuple(args.augments),
                          tuple(args.trainings))
-        names = {name: {int(k): v for k, v in read_manifest(d).get("identity_names", {}).items()}
-                 for name, d in dirs.items()}
+        names = {name: Dataset(d).identity_names for name, d in dirs.items()}
         paths = write_study_report(rows, out, names)
         print(paths["table"].read_text())
         print("written:", ", ".join(str(p) for p in paths.values()))

@@ -45,9 +45,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     def command() -> int:
         from tfreid.errors import DataError, OutputError
+        from tfreid.inference.embedder import embedder_for
         from tfreid.io.atomic import atomic_file
         from tfreid.io.outputs import check_parent_folder
-        from tfreid.retrieval import EmbeddingIndex, embedder_for
+        from tfreid.retrieval import EmbeddingIndex
         from tfreid.workflows.retrieval import embed_source, ranked_image, search_table
 
         image = Path(args.image) if args.image else None

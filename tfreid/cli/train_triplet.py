@@ -1,9 +1,11 @@
 """``train_triplet`` / ``train_ensemble``: paper 000's triplet training and its ensembles.
 
-``--loss triplet --mining random`` is the ``triplet`` method (fixed random
+``--loss`` names a loss of ``tfreid.catalog.BATCH_LOSSES``, as in ``tfreid train
+--method batch`` ("triplet", its name here before, stays accepted).
+``--loss triplet_margin --mining random`` is the ``triplet`` method (fixed random
 triplets); ``--mining all|hard|semihard`` or another ``--loss`` is the
 ``batch`` method on P x K batches (triplet margin loss with that miner, or
-the named batch loss). ``train.py --method ...`` reaches every option.
+the named batch loss). ``tfreid train --method ...`` reaches every option.
 """
 
 import argparse
@@ -16,7 +18,6 @@ from tfreid.option_types import float_in, positive_int
 from tfreid.training.config import RunConfig
 
 MININGS = ("random", "all", "hard", "semihard")
-LOSSES = ("triplet", *BATCH_LOSSES.names())
 
 
 def build_parser(prog: str, members: int) -> argparse.ArgumentParser:
@@ -25,8 +26,10 @@ def build_parser(prog: str, members: int) -> argparse.ArgumentParser:
         prog=prog, description="Train a triplet encoder or an ensemble of independent "
                                "triplet submodels (paper 000) and export it as a SavedModel.")
     add = parser.add_argument
-    add("--loss", choices=LOSSES, default="triplet",
-        help="triplet (paper 000), or a batch loss of tfreid.losses on P x K batches")
+    add("--loss", type=BATCH_LOSSES.canonical, choices=BATCH_LOSSES.names(),
+        default="triplet_margin",
+        help="triplet_margin (paper 000), or another batch loss, on P x K batches unless "
+             "--mining random")
     add("--mining", choices=MININGS, default="random",
         help="random: fixed random triplets (paper 000); all / hard / semihard: online "
              "mining over P x K batches")
@@ -43,17 +46,17 @@ def build_parser(prog: str, members: int) -> argparse.ArgumentParser:
 def config_from_args(argv: Sequence[str] | None = None, members: int = 1) -> RunConfig:
     parser = build_parser("train_triplet" if members == 1 else "train_ensemble", members)
     args = parser.parse_args(argv)
-    shared = {k: v for k, v in vars(args).items() if k in common.SHARED}
-    if args.loss == "triplet" and args.mining == "random":
+    shared = common.run_settings(vars(args))
+    if args.loss == "triplet_margin" and args.mining == "random":
         options = {"num_triplets": args.num_triplets, "squared": args.squared,
                    "margin": 1.0 if args.margin is None else args.margin}
         return RunConfig(method="triplet", **shared, options=options)
-    options = {"loss": "triplet_margin" if args.loss == "triplet" else args.loss,
+    options = {"loss": args.loss,
                "miner": "all" if args.mining == "random" else args.mining,
                "samples_per_identity": args.samples_per_identity, "margin": args.margin,
                "steps_per_epoch": -(-args.num_triplets // args.batch_size)}
     if args.squared:
-        options["distance"] = "squared_l2"
+        options["distance"] = "squared_euclidean"
     return RunConfig(method="batch", **shared, options=options)
 
 

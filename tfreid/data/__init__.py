@@ -8,7 +8,7 @@ import importlib
 
 _EXPORTS = {
     "ImageRecord": "tfreid.data.records", "ImportedDataset": "tfreid.data.imported",
-    "SplitArrays": "tfreid.data.reader", "load_split": "tfreid.data.reader",
+    "SplitArrays": "tfreid.data.split", "load_split": "tfreid.data.reader",
     "split_dataset": "tfreid.data.reader", "read_manifest": "tfreid.data.manifest",
     "write_dataset": "tfreid.data.writer", "ensure_default_dataset": "tfreid.data.default",
     "make_surfaces": "tfreid.data.default", "pair_dataset": "tfreid.data.pairs",
@@ -17,6 +17,8 @@ _EXPORTS = {
     "augmentation": "tfreid.data.augment", "AUGMENTATIONS": "tfreid.data.names",
     "RecordImages": "tfreid.data.record_images", "stream_split": "tfreid.data.record_images",
     "with_images": "tfreid.data.record_images", "choose_input": "tfreid.data.input_mode",
+    "Dataset": "tfreid.data.dataset", "Split": "tfreid.data.split",
+    "SplitImages": "tfreid.data.split_images", "ArrayImages": "tfreid.data.split_images",
 }
 
 __all__ = sorted(_EXPORTS)

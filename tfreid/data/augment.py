@@ -11,17 +11,18 @@
   horizontal flip, the views of the self-supervised methods' code (STML's
   RandomResizedCrop(0.16, 1) + flip; UEL's random crop + flip).
 
-Every function takes a uint8 (H, W, C) image and a (2,) int seed and returns a
-uint8 image of the same shape: the same seed gives the same result, so a
-pipeline that derives each element's seed from its position is deterministic.
+``augmentation(kind)`` takes a uint8 (H, W, C) image and a (2,) int seed and
+returns a uint8 image of the same shape: the same seed gives the same result, so
+a pipeline that derives each element's seed from its position is deterministic.
+The kinds are ``tfreid.catalog.AUGMENTATIONS``: a new one is a (float image in
+[0, 1], seed) -> image function plus one line there.
 """
 
 import math
 from collections.abc import Callable
 
 from tfreid.backend import tf
-from tfreid.data.names import AUGMENTATIONS
-from tfreid.errors import ConfigError
+from tfreid.catalog import AUGMENTATIONS
 
 ROTATION_DEGREES = 15.0
 JITTER_STRENGTH = 0.8
@@ -122,17 +123,16 @@ def crop_flip_augment(image: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
     return tf.image.stateless_random_flip_left_right(image, seeds[1])
 
 
-TRANSFORMS = {"fer": fer_augment, "simclr": simclr_augment, "crop_flip": crop_flip_augment}
+def unchanged(image: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
+    """``none``: the image as it is."""
+    return image
 
 
 def augmentation(kind: str) -> Augmentation:
-    """The uint8 -> uint8 augmentation ``kind`` (one of AUGMENTATIONS)."""
-    if kind not in AUGMENTATIONS:
-        raise ConfigError(f"unknown augmentation {kind!r}; choose from "
-                          f"{', '.join(AUGMENTATIONS)}")
-    if kind == "none":
-        return lambda image, seed: image
-    transform = TRANSFORMS[kind]
+    """The uint8 -> uint8 augmentation ``kind`` (of ``tfreid.catalog.AUGMENTATIONS``)."""
+    transform = AUGMENTATIONS.get(kind)
+    if transform is unchanged:
+        return unchanged
 
     def apply(image: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
         result = transform(tf.cast(image, tf.float32) / 255.0, seed)

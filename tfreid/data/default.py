@@ -7,6 +7,7 @@ self-supervised methods.
 """
 
 from pathlib import Path
+from typing import Any
 
 from tfreid.data.manifest import MANIFEST_NAME, read_manifest
 from tfreid.data.revisited import revisited_ground_truth
@@ -36,15 +37,18 @@ def make_surfaces(out_dir: str | Path, config: SurfaceConfig | None = None,
                          extra={"revisited": truth})
 
 
-def _is_current(out_dir: Path, config: SurfaceConfig) -> bool:
-    return (out_dir / MANIFEST_NAME).is_file() and \
-        read_manifest(out_dir)["source"] == surfaces_source(config)
+def _current_manifest(out_dir: Path, config: SurfaceConfig) -> dict[str, Any] | None:
+    """The manifest of ``out_dir`` if it holds the surface set of ``config``, else None."""
+    if not (out_dir / MANIFEST_NAME).is_file():
+        return None
+    manifest = read_manifest(out_dir)
+    return manifest if manifest["source"] == surfaces_source(config) else None
 
 
-def ensure_default_dataset(root: str | Path = DEFAULT_ROOT, verbose: bool = True,
-                           wide: bool = False) -> Path:
-    """The default dataset's directory (``wide``: the wide-view set), generated there first
-    if it is not yet.
+def ensure_default_manifest(root: str | Path = DEFAULT_ROOT, verbose: bool = True,
+                            wide: bool = False) -> tuple[Path, dict[str, Any]]:
+    """(directory, manifest) of the default dataset (``wide``: the wide-view set),
+    generated there first if it is not yet; the manifest is read once when it is.
 
     Generation holds a lock beside the dataset: a second process started
     meanwhile waits, then uses what the first wrote. A copy made by other
@@ -52,12 +56,22 @@ def ensure_default_dataset(root: str | Path = DEFAULT_ROOT, verbose: bool = True
     """
     config = SurfaceConfig.wide_views() if wide else SurfaceConfig()
     out_dir = Path(root) / (WIDE_NAME if wide else DEFAULT_NAME)
-    if _is_current(out_dir, config):
-        return out_dir
+    manifest = _current_manifest(out_dir, config)
+    if manifest is not None:
+        return out_dir, manifest
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     with exclusive_lock(out_dir.parent / f".{out_dir.name}.lock"):
-        if not _is_current(out_dir, config):
+        manifest = _current_manifest(out_dir, config)
+        if manifest is None:
             if verbose:
                 print(f"generating the default surface dataset into {out_dir} ...", flush=True)
             make_surfaces(out_dir, config, overwrite=out_dir.exists())
-    return out_dir
+            manifest = read_manifest(out_dir)
+    return out_dir, manifest
+
+
+def ensure_default_dataset(root: str | Path = DEFAULT_ROOT, verbose: bool = True,
+                           wide: bool = False) -> Path:
+    """The default dataset's directory (``ensure_default_manifest``); ``tfreid.data.Dataset
+    .default(wide=...)`` opens it."""
+    return ensure_default_manifest(root, verbose, wide)[0]

@@ -4,14 +4,15 @@
 ``stream`` keeps only the record index in memory and reads each batch's images
 from disk (``tfreid.data.record_images``), ``auto`` streams when the decoded
 images would take more than a quarter of the memory this process may use (the
-arrays are copied once more into the tf.data pipeline).
+arrays are copied once more into the tf.data pipeline). ``tfreid.data.Dataset``
+chooses from the manifest it has read (``Dataset.choose_input``).
 """
 
 import os
 import resource
 from pathlib import Path
+from typing import Any
 
-from tfreid.data.manifest import read_manifest
 from tfreid.errors import ConfigError
 
 INPUTS = ("auto", "memory", "stream")
@@ -64,20 +65,35 @@ def memory_budget() -> int:
     return min(limits)
 
 
-def decoded_bytes(dataset_dir: str | Path, image_size: tuple[int, int]) -> int:
-    """Bytes of every split's images decoded to uint8 at ``image_size``."""
-    manifest = read_manifest(dataset_dir)
+def manifest_decoded_bytes(manifest: dict[str, Any], image_size: tuple[int, int]) -> int:
+    """Bytes of every split's images of a manifest decoded to uint8 at ``image_size``."""
     count = sum(info["num_images"] for info in manifest["splits"].values())
     return count * image_size[0] * image_size[1] * 3
 
 
-def choose_input(requested: str, dataset_dir: str | Path, image_size: tuple[int, int],
-                 budget: int | None = None) -> str:
-    """"memory" or "stream" for ``requested`` (one of INPUTS); ``budget`` defaults to
-    ``memory_budget()``."""
+def input_for(requested: str, decoded: int, budget: int | None = None) -> str:
+    """"memory" or "stream" for ``requested`` (one of INPUTS) and images of ``decoded``
+    bytes; ``budget`` defaults to ``memory_budget()``."""
     if requested not in INPUTS:
         raise ConfigError(f"unknown input {requested!r}; choose from {', '.join(INPUTS)}")
     if requested != "auto":
         return requested
     budget = memory_budget() if budget is None else budget
-    return "stream" if 4 * decoded_bytes(dataset_dir, image_size) > budget else "memory"
+    return "stream" if 4 * decoded > budget else "memory"
+
+
+def decoded_bytes(dataset: Any, image_size: tuple[int, int]) -> int:
+    """Bytes of every split's images decoded to uint8 at ``image_size``; ``dataset`` is a
+    ``tfreid.data.Dataset`` or its directory."""
+    from tfreid.data.dataset import Dataset
+
+    return Dataset.open(dataset).decoded_bytes(image_size)
+
+
+def choose_input(requested: str, dataset: Any, image_size: tuple[int, int],
+                 budget: int | None = None) -> str:
+    """"memory" or "stream" for ``requested`` (one of INPUTS) and ``dataset`` (a
+    ``tfreid.data.Dataset`` or its directory); ``budget`` defaults to ``memory_budget()``."""
+    if requested != "auto":
+        return input_for(requested, 0, budget)
+    return input_for(requested, decoded_bytes(dataset, image_size), budget)

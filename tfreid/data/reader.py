@@ -7,8 +7,8 @@ of every tfreid encoder, so exported models take raw uint8 pixels too.
 """
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -16,27 +16,10 @@ from tfreid.backend import tf
 from tfreid.data.images import decode_image, resize_images
 from tfreid.data.manifest import read_manifest, split_info
 from tfreid.data.schema import parse_record
+from tfreid.data.split import Split, SplitArrays  # noqa: F401  (SplitArrays: the old name)
 from tfreid.errors import DataError, one_line
 
 AUTOTUNE = tf.data.AUTOTUNE
-
-
-@dataclass
-class SplitArrays:
-    """One split held in memory: images (N, H, W, 3) uint8 and their labels."""
-
-    images: np.ndarray
-    identities: np.ndarray
-    cameras: np.ndarray
-    filenames: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.identities)
-
-    def subset(self, mask_or_index: np.ndarray) -> "SplitArrays":
-        """The entries selected by a boolean mask or an index array."""
-        return SplitArrays(self.images[mask_or_index], self.identities[mask_or_index],
-                           self.cameras[mask_or_index], self.filenames[mask_or_index])
 
 
 def _records_to_examples(files: list[str], image_size: tuple[int, int]) -> tf.data.Dataset:
@@ -114,22 +97,30 @@ def decode_filenames(raw: np.ndarray) -> np.ndarray:
     return np.array([os.fsdecode(bytes(name)) for name in raw], dtype=str)
 
 
-def load_split(dataset_dir: str | Path, split: str, image_size: tuple[int, int]) -> SplitArrays:
-    """Read a whole split into memory, checking every record on the way.
+def decode_split(dataset_dir: str | Path, split: str, info: dict[str, Any],
+                 image_size: tuple[int, int]) -> Split:
+    """Read a whole split into memory, checking every record on the way; ``info`` is the
+    split's manifest entry (``tfreid.data.manifest.split_info``).
 
     A truncated or corrupted shard, or an image that does not decode, raises a
     DataError naming the shard instead of failing later inside training.
     """
     dataset_dir = Path(dataset_dir)
-    info = split_info(read_manifest(dataset_dir), split)
     batches = []
     for name, expected in zip(info["files"], info["file_records"], strict=True):
         batches.extend(_read_shard(dataset_dir / name, tuple(image_size), expected))
     if not batches:
         raise DataError(f"split {split!r} of {dataset_dir} holds no readable record")
-    return SplitArrays(
+    return Split(
         images=np.concatenate([b["image"] for b in batches]),
         identities=np.concatenate([b["identity"] for b in batches]),
         cameras=np.concatenate([b["camera"] for b in batches]),
         filenames=decode_filenames(np.concatenate([b["filename"] for b in batches])),
     )
+
+
+def load_split(dataset_dir: str | Path, split: str, image_size: tuple[int, int]) -> Split:
+    """A split read into memory (``decode_split``); ``tfreid.data.Dataset(dataset_dir)
+    .split(split, image_size, input="memory")`` is the same for a dataset already open."""
+    return decode_split(dataset_dir, split, split_info(read_manifest(dataset_dir), split),
+                        image_size)

@@ -19,9 +19,11 @@ import numpy as np
 from tfreid.backend import tf
 from tfreid.data.images import decode_image, resize_images
 from tfreid.data.input_shard import own_rows, sharded
-from tfreid.data.reader import SplitArrays, decode_filenames
-from tfreid.data.record_index import RecordTable, index_split
+from tfreid.data.manifest import read_manifest, split_info
+from tfreid.data.reader import decode_filenames
+from tfreid.data.record_index import RecordTable, index_records
 from tfreid.data.schema import FEATURES
+from tfreid.data.split import Split
 from tfreid.data.split_images import as_images
 from tfreid.errors import DataError
 
@@ -60,18 +62,20 @@ class ShardReader:
 class RecordImages:
     """The images of a split, read from its shards when a batch needs them.
 
-    Stands where the (N, H, W, 3) uint8 array of ``SplitArrays`` stands: it has
-    ``len``, ``shape`` and ``dtype``, and indexing it (an index array, mask or
+    The ``SplitImages`` (``tfreid.data.split_images``) of a streamed ``Split``: it
+    has ``len``, ``shape`` and ``dtype``, and indexing it (an index array, mask or
     slice) gives the RecordImages of those entries, not pixels. ``batches``
-    gives the pixels in order (for embedding a split); samplers read them
-    through ``with_images``. A batch's records are read in one Python call
-    (``os.pread`` at the offsets of the record table: ~5 us a record, a
-    tf.data dataset per record would cost ~200 us), then parsed, decoded and
-    resized by TensorFlow ops, several batches in parallel.
+    gives the pixels in order (for embedding a split), ``rows`` those of some
+    rows; samplers read them through ``with_images`` (``gather``). A batch's
+    records are read in one Python call (``os.pread`` at the offsets of the
+    record table: ~5 us a record, a tf.data dataset per record would cost ~200
+    us), then parsed, decoded and resized by TensorFlow ops, several batches in
+    parallel.
     """
 
     dtype = np.dtype(np.uint8)
     in_memory = False
+    compiles_in_xla = False  # the reads run in a tf.py_function
 
     def __init__(self, table: RecordTable, image_size: tuple[int, int]):
         self.table, self.image_size = table, tuple(image_size)
@@ -124,10 +128,11 @@ class RecordImages:
 def with_images(dataset: tf.data.Dataset, images: Any, assemble: Assemble) -> tf.data.Dataset:
     """Elements ``(index, extras)`` -> ``assemble(images[index], index, extras)``.
 
-    ``images`` is an (N, H, W, 3) array (gathered in memory) or ``RecordImages``
-    (read from disk); ``index`` any int64 tensor whose first dimension is the
-    batch, as is that of every tensor in ``extras``. Built inside
-    ``tfreid.data.input_shard.input_shard``, only this worker's rows are read.
+    ``images`` is ``SplitImages`` (``ArrayImages`` gathered in memory,
+    ``RecordImages`` read from disk) or an (N, H, W, 3) array; ``index`` any int64
+    tensor whose first dimension is the batch, as is that of every tensor in
+    ``extras``. Built inside ``tfreid.data.input_shard.input_shard``, only this
+    worker's rows are read.
     """
     if sharded():
         dataset = dataset.map(own_rows)
@@ -136,8 +141,18 @@ def with_images(dataset: tf.data.Dataset, images: Any, assemble: Assemble) -> tf
                        num_parallel_calls=AUTOTUNE)
 
 
-def stream_split(dataset_dir: str | Path, split: str, image_size: tuple[int, int]) -> SplitArrays:
-    """A split as ``SplitArrays`` whose images stay on disk (``RecordImages``)."""
-    table, labels = index_split(dataset_dir, split)
-    return SplitArrays(RecordImages(table, image_size), labels["identity"], labels["camera"],
-                       decode_filenames(labels["filename"]))
+def records_split(dataset_dir: str | Path, info: dict[str, Any],
+                  image_size: tuple[int, int]) -> Split:
+    """The split whose manifest entry is ``info``, its images left on disk
+    (``RecordImages``)."""
+    table, labels = index_records(dataset_dir, info)
+    return Split(RecordImages(table, image_size), labels["identity"], labels["camera"],
+                 decode_filenames(labels["filename"]))
+
+
+def stream_split(dataset_dir: str | Path, split: str, image_size: tuple[int, int]) -> Split:
+    """A split whose images stay on disk (``RecordImages``); ``tfreid.data.Dataset(
+    dataset_dir).split(split, image_size, input="stream")`` is the same for a dataset
+    already open."""
+    return records_split(dataset_dir, split_info(read_manifest(dataset_dir), split),
+                         image_size)

@@ -15,6 +15,7 @@ import os
 import struct
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -98,10 +99,11 @@ def read_labels(paths: list[str]) -> dict[str, np.ndarray]:
     return {key: np.concatenate(parts) for key, parts in labels.items()}
 
 
-def index_split(dataset_dir: str | Path, split: str) -> tuple[RecordTable, dict[str, np.ndarray]]:
-    """The RecordTable of a split and its labels (identity, camera, filename bytes)."""
+def index_records(dataset_dir: str | Path,
+                  info: dict[str, Any]) -> tuple[RecordTable, dict[str, np.ndarray]]:
+    """The RecordTable of the split whose manifest entry is ``info`` and its labels
+    (identity, camera, filename bytes)."""
     dataset_dir = Path(dataset_dir)
-    info = split_info(read_manifest(dataset_dir), split)
     paths = [dataset_dir / name for name in info["files"]]
     scans = [scan_shard(path, expected)
              for path, expected in zip(paths, info["file_records"], strict=True)]
@@ -111,3 +113,8 @@ def index_split(dataset_dir: str | Path, split: str) -> tuple[RecordTable, dict[
                         np.concatenate([s[0] for s in scans]),
                         np.concatenate([s[1] for s in scans]))
     return table, read_labels([str(p) for p in paths])
+
+
+def index_split(dataset_dir: str | Path, split: str) -> tuple[RecordTable, dict[str, np.ndarray]]:
+    """The RecordTable of a split and its labels (identity, camera, filename bytes)."""
+    return index_records(dataset_dir, split_info(read_manifest(dataset_dir), split))

@@ -7,8 +7,10 @@ Both have ``len``, ``shape``, ``dtype``, indexing (an index array, mask or slice
 gives the images of those entries, of the same kind), ``batches`` (the pixels in
 order, for embedding), ``rows`` (the pixels at some rows, as an array),
 ``gather`` (the pixels at an index tensor, inside a tf.data pipeline or a
-``train_step``) and ``concatenate``. Code above ``tfreid.data`` calls these and
-never asks which kind it holds.
+``train_step``) and ``concatenate``. ``compiles_in_xla`` says whether ``gather``
+may run inside an XLA-compiled function (``RecordImages`` reads its shards in a
+``tf.py_function``, which XLA cannot compile). Code above ``tfreid.data`` calls
+these and never asks which kind it holds.
 """
 
 from collections.abc import Iterator, Sequence
@@ -25,11 +27,15 @@ class SplitImages(Protocol):
 
     dtype: np.dtype
     in_memory: bool
+    compiles_in_xla: bool
 
     def __len__(self) -> int: ...
 
     @property
     def shape(self) -> tuple[int, int, int, int]: ...
+
+    @property
+    def image_size(self) -> tuple[int, int]: ...
 
     def __getitem__(self, index: Any) -> "SplitImages": ...
 
@@ -44,12 +50,14 @@ class ArrayImages:
     """Decoded uint8 images (N, H, W, 3) held in memory.
 
     ``np.asarray(images)`` gives the array itself (no copy). ``gather`` keeps one
-    constant tensor of the pixels, made on first use, so a tf.data pipeline or a
-    model that gathers from it embeds the array once.
+    constant tensor of the pixels, made eagerly on first use (even when that use is
+    inside a traced function), so every tf.data pipeline or model that gathers
+    from it shares one copy.
     """
 
     dtype = np.dtype(np.uint8)
     in_memory = True
+    compiles_in_xla = True
 
     def __init__(self, array: np.ndarray):
         array = np.asarray(array)
@@ -73,6 +81,9 @@ class ArrayImages:
         return tuple(self.array.shape[1:3])
 
     def __getitem__(self, index: Any) -> "ArrayImages":
+        if isinstance(index, tuple) or index is Ellipsis:
+            raise TypeError("images are indexed by rows only (an index, index array, mask or "
+                            "slice); np.asarray(images) gives the pixel array")
         picked = self.array[index]
         return ArrayImages(picked if picked.ndim == 4 else picked[None])
 
@@ -88,7 +99,8 @@ class ArrayImages:
     def gather(self, index: tf.Tensor) -> tf.Tensor:
         """The images at ``index`` (any int tensor), shaped index.shape + (H, W, 3)."""
         if self._tensor is None:
-            self._tensor = tf.constant(self.array)
+            with tf.init_scope():  # eager, not a tensor of the graph being traced
+                self._tensor = tf.constant(self.array)
         return tf.gather(self._tensor, index)
 
     @staticmethod
@@ -105,4 +117,10 @@ def as_images(images: Any) -> SplitImages:
 
 def concatenate_images(parts: list[SplitImages]) -> SplitImages:
     """One ``SplitImages`` of ``parts`` in turn (all of one kind)."""
-    return type(parts[0]).concatenate(parts)
+    kinds = {type(part) for part in parts}
+    if not kinds:
+        raise ValueError("no images to concatenate")
+    if len(kinds) != 1:
+        raise TypeError("cannot concatenate images of different kinds: "
+                        f"{', '.join(sorted(k.__name__ for k in kinds))}")
+    return kinds.pop().concatenate(parts)

@@ -2,14 +2,13 @@
 
 import numpy as np
 
-from tfreid.data.reader import SplitArrays
-from tfreid.data.record_images import RecordImages
+from tfreid.data.split import Split
 from tfreid.errors import DataError
 
 
 def hold_out_identities(
-    data: SplitArrays, fraction: float, seed: int
-) -> tuple[SplitArrays, SplitArrays]:
+    data: Split, fraction: float, seed: int
+) -> tuple[Split, Split]:
     """Split ``data`` by identity: (kept, held out), no identity in both.
 
     max(2, round(fraction * identities)) identities are held out (a ranking
@@ -25,7 +24,7 @@ def hold_out_identities(
     return data.subset(~mask), data.subset(mask)
 
 
-def query_gallery_split(data: SplitArrays, seed: int) -> tuple[SplitArrays, SplitArrays]:
+def query_gallery_split(data: Split, seed: int) -> tuple[Split, Split]:
     """One query image per identity (seeded); the rest is the gallery.
 
     Identities with a single image go to the gallery only, as distractors.
@@ -43,18 +42,14 @@ def query_gallery_split(data: SplitArrays, seed: int) -> tuple[SplitArrays, Spli
     return data.subset(is_query), data.subset(~is_query)
 
 
-def concatenate(parts: list[SplitArrays]) -> SplitArrays:
-    """One SplitArrays holding all entries of ``parts`` in order (in memory or streamed)."""
-    images = [p.images for p in parts]
-    joined = RecordImages.concatenate(images) if isinstance(images[0], RecordImages) \
-        else np.concatenate(images)
-    return SplitArrays(joined, *(np.concatenate([getattr(p, field) for p in parts])
-                                 for field in ("identities", "cameras", "filenames")))
+def concatenate(parts: list[Split]) -> Split:
+    """One Split holding all entries of ``parts`` in order (in memory or streamed)."""
+    return Split.concatenate(parts)
 
 
 def identity_folds(
-    data: SplitArrays, num_folds: int, fold: int, seed: int
-) -> tuple[SplitArrays, SplitArrays]:
+    data: Split, num_folds: int, fold: int, seed: int
+) -> tuple[Split, Split]:
     """(train, test) for fold ``fold`` of ``num_folds`` identity-disjoint folds.
 
     Identities are shuffled (seeded) and dealt round-robin into folds, so fold

@@ -10,6 +10,7 @@ from tfreid.evaluation.embedding import (
     score_embeddings,
     score_held_out,
 )
+from tfreid.metrics.measure import Scores
 
 __all__ = ["EvaluationSplit", "as_split", "chance_scores", "embed", "evaluate_encoder",
-           "held_out_scores", "score_embeddings", "score_held_out"]
+           "held_out_scores", "score_embeddings", "score_held_out", "Scores"]

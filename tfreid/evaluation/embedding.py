@@ -12,17 +12,12 @@ from typing import Any
 
 import numpy as np
 
-from tfreid.backend import check_tf_keras, keras, tf
+from tfreid.backend import keras, tf
 from tfreid.data.reader import SplitArrays
-from tfreid.data.record_images import RecordImages
-from tfreid.errors import DataError, TrainingError
-from tfreid.metrics import (
-    correlated_features,
-    evaluate_ranking,
-    evaluate_retrieval,
-    mean_absolute_correlation,
-)
-from tfreid.metrics.revisited import evaluate_revisited
+from tfreid.errors import DataError
+from tfreid.inference.embedder import embedder_for
+from tfreid.metrics.measure import EPOCH, Evaluation, Scores, measures
+from tfreid.metrics.measures import RANK1
 
 
 @dataclass
@@ -75,43 +70,29 @@ def as_split(data: Any) -> EvaluationSplit:
                     "identities[, cameras]) arrays or a tf.data.Dataset of dicts")
 
 
-EMBEDDING_PIXELS = 2**21  # pixels a batch of ``embed`` holds at most (256 images of 64 px)
-
-
 def embed(encoder: keras.Model, images: Any, batch_size: int | None = None) -> np.ndarray:
-    """Embeddings (N, D) of uint8 images (N, H, W, 3) or of ``RecordImages`` read from
-    their shards, in inference mode; (0, D) for none. ``batch_size`` defaults to 256
-    images of up to 64 x 64 px, fewer of larger ones (EMBEDDING_PIXELS)."""
-    check_tf_keras(encoder, "the encoder")
-    if len(images) == 0:
-        return np.zeros((0, int(encoder.output_shape[-1])), np.float32)
-    if batch_size is None:
-        pixels = int(images.shape[1]) * int(images.shape[2])
-        batch_size = int(np.clip(EMBEDDING_PIXELS // pixels, 8, 256))
-    batches = images.batches(batch_size) if isinstance(images, RecordImages) else (
-        images[start:start + batch_size] for start in range(0, len(images), batch_size))
-    embeddings = np.concatenate([np.asarray(encoder(batch, training=False), np.float32)
-                                 for batch in batches])
-    if not np.isfinite(embeddings).all():
-        raise TrainingError("the encoder gives non-finite embeddings (diverged training?)")
-    return embeddings
+    """Embeddings (N, D) of ``images`` (``SplitImages``, a uint8 array (N, H, W, 3) or
+    uint8 batches) by ``encoder`` in inference mode; (0, D) for none: the one
+    ``tfreid.inference.Embedder``'s batching (``batch_size_for``) and checks."""
+    return embedder_for(encoder).embed(images, batch_size)
 
 
 def score_embeddings(
     query_embeddings: np.ndarray, query: Any, gallery_embeddings: np.ndarray,
     gallery: Any, metric: str = "euclidean",
-) -> dict[str, Any]:
-    """rank-1, mAP, CMC (Market-1501 protocol) and mAC, CF of all the embeddings."""
+) -> Scores:
+    """The measures of the per-epoch validation line (``measures(EPOCH)``: rank-1, mAP,
+    mAC, CF), the CMC curve (up to rank 20, at most the gallery's size) and the query
+    counts, Market-1501 protocol."""
     query, gallery = as_split(query), as_split(gallery)
-    ranking = evaluate_ranking(
-        query_embeddings, query.identities, gallery_embeddings, gallery.identities,
-        query.cameras, gallery.cameras, metric=metric)
-    every = np.concatenate([query_embeddings, gallery_embeddings])
-    return {**ranking, "mAC": mean_absolute_correlation(every), "CF": correlated_features(every)}
+    evaluation = Evaluation(query_embeddings, query.identities, gallery_embeddings,
+                            gallery.identities, query.cameras, gallery.cameras, metric,
+                            max_rank=min(20, len(gallery.identities)))
+    return evaluation.scores(measures(EPOCH))
 
 
 def evaluate_encoder(encoder: keras.Model, query: Any, gallery: Any,
-                     metric: str = "euclidean") -> dict[str, Any]:
+                     metric: str = "euclidean") -> Scores:
     """Embed query and gallery with ``encoder`` and score them (``score_embeddings``)."""
     query, gallery = as_split(query), as_split(gallery)
     return score_embeddings(embed(encoder, query.images), query,
@@ -120,7 +101,7 @@ def evaluate_encoder(encoder: keras.Model, query: Any, gallery: Any,
 
 def held_out_scores(encoder: keras.Model, query: Any, gallery: Any, metric: str = "euclidean",
                     revisited: dict[str, np.ndarray] | None = None,
-                    seed: int = 0) -> dict[str, Any]:
+                    seed: int = 0) -> Scores:
     """The final evaluation of a run on held-out identities (``score_held_out``) by
     ``encoder``."""
     query, gallery = as_split(query), as_split(gallery)
@@ -131,29 +112,24 @@ def held_out_scores(encoder: keras.Model, query: Any, gallery: Any, metric: str 
 def score_held_out(query_embeddings: np.ndarray, query: Any, gallery_embeddings: np.ndarray,
                    gallery: Any, metric: str = "euclidean",
                    revisited: dict[str, np.ndarray] | None = None,
-                   seed: int = 0) -> dict[str, Any]:
-    """``score_embeddings`` (rank-k, mAP, mAC, CF), the retrieval measures (precision@1,
-    R-precision, MAP@R, MRR), Recall@1/2/4/8 and NMI / AMI over all held-out images
-    (leave-one-out, the thesis' protocol), and mAP Easy / Medium / Hard where
-    ``revisited`` masks are given."""
+                   seed: int = 0) -> Scores:
+    """Every registered measure that applies (``tfreid.catalog.MEASURES``): rank-k, mAP,
+    mINP, the retrieval measures (precision@1, R-precision, MAP@R, MRR), Recall@1/2/4/8 and
+    NMI / AMI over all held-out images (leave-one-out, the thesis' protocol), mAC, CF, and
+    mAP Easy / Medium / Hard where ``revisited`` masks are given; with the CMC curve (up to
+    rank 20) and the query counts."""
     query, gallery = as_split(query), as_split(gallery)
-    q, g = query_embeddings, gallery_embeddings
-    report = evaluate_retrieval(q, query.identities, g, gallery.identities, query.cameras,
-                                gallery.cameras, metric, seed=seed)
-    every = np.concatenate([q, g])
-    scores = {**report, "mAC": mean_absolute_correlation(every),
-              "CF": correlated_features(every)}
-    if revisited is not None:
-        scores.update(evaluate_revisited(q, g, revisited["easy"], revisited["hard"],
-                                         revisited["junk"], metric))
-    return scores
+    return Evaluation(query_embeddings, query.identities, gallery_embeddings,
+                      gallery.identities, query.cameras, gallery.cameras, metric, seed,
+                      revisited).scores()
 
 
 def chance_scores(query: Any, gallery: Any, seed: int, draws: int = 5) -> dict[str, float]:
-    """Chance level of rank-1 and mAP under the same protocol.
+    """Chance level of rank-1 and of the measures with a chance level (``Measure.chance``:
+    mAP, mINP) under the same protocol.
 
     rank-1: mean over queries of (valid true matches / valid gallery entries),
-    the probability that a random ranking puts a true match first. mAP: mean
+    the probability that a random ranking puts a true match first. The others: mean
     over ``draws`` random embeddings.
     """
     query, gallery = as_split(query), as_split(gallery)
@@ -163,7 +139,9 @@ def chance_scores(query: Any, gallery: Any, seed: int, draws: int = 5) -> dict[s
     scored = matches > 0
     rank1 = float((matches[scored] / valid[scored].sum(axis=1)).mean())
     rng = np.random.default_rng(seed)
-    random_map = [evaluate_ranking(rng.normal(size=(len(query), 16)), query.identities,
-                                   rng.normal(size=(len(gallery), 16)), gallery.identities,
-                                   query.cameras, gallery.cameras)["mAP"] for _ in range(draws)]
-    return {"rank1": rank1, "mAP": float(np.mean(random_map))}
+    chosen = [m for m in measures() if m.chance]
+    random = [Evaluation(rng.normal(size=(len(query), 16)), query.identities,
+                         rng.normal(size=(len(gallery), 16)), gallery.identities,
+                         query.cameras, gallery.cameras).scores(chosen) for _ in range(draws)]
+    return {RANK1.key: rank1, **{m.key: float(np.mean([scores[m.key] for scores in random]))
+                                 for m in chosen}}

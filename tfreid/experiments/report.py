@@ -6,6 +6,7 @@ from typing import Any
 
 from tfreid.experiments.aggregate import markdown_table, summarize
 from tfreid.experiments.studies import Study
+from tfreid.metrics.measures import CF, MAC
 from tfreid.plots import plot_accuracy_vs, plot_measure_vs_setting, plot_over_epochs
 from tfreid.training.config import RunConfig
 
@@ -39,9 +40,9 @@ def write_sweep_report(study: Study, rows: list[dict[str, Any]], out_dir: str | 
         "study": plot_measure_vs_setting(summary, study.field, study.measures,
                                          out_dir / f"{study.name}.png", label, study.figure,
                                          transform, study.log_x),
-        "accuracy_vs_mac": plot_accuracy_vs(rows, "mAC", out_dir / "fig4_rank1_vs_mac.png",
+        "accuracy_vs_mac": plot_accuracy_vs(rows, MAC.key, out_dir / "fig4_rank1_vs_mac.png",
                                             "fig4: rank-1 vs mAC"),
-        "accuracy_vs_cf": plot_accuracy_vs(rows, "CF", out_dir / "fig5_rank1_vs_cf.png",
+        "accuracy_vs_cf": plot_accuracy_vs(rows, CF.key, out_dir / "fig5_rank1_vs_cf.png",
                                            "fig5: rank-1 vs CF"),
         "over_epochs": plot_over_epochs(rows, study.field, out_dir / "fig7_mac_cf_epochs.png",
                                         "fig7: mAC and CF over epochs (fold 0)"),

@@ -2,23 +2,25 @@
 
 The results file is the sweep's memory: a run whose key (its settings and
 fold) is already there is not run again, so an interrupted sweep resumes and a
-sweep extended with new values runs only those. Lines are appended whole and
-flushed to disk as each run ends. A run that finished but whose line is missing
-(a torn last line, dropped with a warning) is not trained again: its row is
-rebuilt from the run's own ``results.json``.
+sweep extended with new values runs only those. Each row is recorded
+atomically as its run ends (``tfreid.experiments.resumable``). A run that
+finished but whose line is missing (a torn last line of a file written before,
+dropped with a warning) is not trained again: its row is rebuilt from the run's
+own ``results.json``.
 """
 
 import json
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from tfreid.io.jsonl import append_row, read_rows
+from tfreid.experiments.resumable import Finished, resumable_rows
+from tfreid.metrics.measure import EPOCH, SWEEP, keys
 from tfreid.training.config import RunConfig
 from tfreid.training.run_folder import finished_results
 
-HISTORY_KEYS = ("loss", "val_rank1", "val_mAP", "val_mAC", "val_CF")
+# a row's history: the loss and the per-epoch validation measures (``epoch`` place)
+HISTORY_KEYS = ("loss", *(f"val_{key}" for key in keys(EPOCH)))
 
 
 def run_key(variant: dict[str, Any], fold: int, folds: int, seed: int) -> str:
@@ -28,10 +30,11 @@ def run_key(variant: dict[str, Any], fold: int, folds: int, seed: int) -> str:
 
 
 def _row(variant: dict, fold: int, config: RunConfig, results: dict) -> dict[str, Any]:
-    test = results["test"]
+    test = results["test"]  # the sweep measures (``sweep`` place) a run's results.json has
     return {"key": run_key(variant, fold, config.folds, config.seed), "variant": variant,
-            "fold": fold, "config": config.to_dict(), "rank1": test["rank1"], "mAP": test["mAP"],
-            "mAC": test["mAC"], "CF": test["CF"], "epochs": results["epochs_run"],
+            "fold": fold, "config": config.to_dict(),
+            **{key: test[key] for key in keys(SWEEP) if key in test},
+            "epochs": results["epochs_run"],
             "seconds": results["train_seconds"],
             "history": {k: v for k, v in results["history"].items() if k in HISTORY_KEYS}}
 
@@ -52,26 +55,31 @@ def run_sweep(
     are kept in the file but not returned. ``progress`` gets one line per
     finished run: which, its rank-1, time so far and an estimate of what remains.
     """
-    results_path = Path(results_path)
-    results_path.parent.mkdir(parents=True, exist_ok=True)
-    done = {row["key"] for row in read_rows(results_path)}
-    todo = [(variant, fold) for variant in variants for fold in range(folds)
-            if run_key(variant, fold, folds, base.seed) not in done]
-    started = time.perf_counter()
-    for number, (variant, fold) in enumerate(todo, start=1):
+    plan = {run_key(variant, fold, folds, base.seed): (variant, fold)
+            for variant in variants for fold in range(folds)}
+
+    def config_of(key: str) -> RunConfig:
+        variant, fold = plan[key]
         name = "-".join(f"{k}{v}" for k, v in variant.items()) + f"-fold{fold}"
-        config = base.replace(**variant, folds=folds, fold=fold, run_name=name,
-                              logdir=str(Path(log_root) / name), save_export=False)
+        return base.replace(**variant, folds=folds, fold=fold, run_name=name,
+                            logdir=str(Path(log_root) / name), save_export=False)
+
+    def restore(key: str) -> dict[str, Any] | None:
+        config = config_of(key)
         results = finished_results(config.method, config.to_dict())
-        restored = results is not None
-        row = _row(variant, fold, config, results if restored else train(config))
-        append_row(results_path, row)
-        elapsed = time.perf_counter() - started
-        remaining = elapsed / number * (len(todo) - number)
+        return None if results is None else _row(*plan[key], config, results)
+
+    def run_one(key: str) -> dict[str, Any]:
+        config = config_of(key)
+        return _row(*plan[key], config, train(config))
+
+    def report(done: Finished) -> None:
+        config, row = config_of(done.key), done.row
+        remaining = done.seconds / done.number * (done.todo - done.number)
         how = f"finished before, row restored from {config.logdir}/results.json; " \
-            if restored else ""
-        progress(f"run {number}/{len(todo)} {name}: rank-1 {row['rank1']:.3f}, mAP "
-                 f"{row['mAP']:.3f}, {row['epochs']} epochs; {how}{_duration(elapsed)} so "
-                 f"far, about {_duration(remaining)} left")
-    wanted = {run_key(v, fold, folds, base.seed) for v in variants for fold in range(folds)}
-    return [row for row in read_rows(results_path) if row["key"] in wanted]
+            if done.restored else ""
+        progress(f"run {done.number}/{done.todo} {config.run_name}: rank-1 {row['rank1']:.3f}, "
+                 f"mAP {row['mAP']:.3f}, {row['epochs']} epochs; {how}"
+                 f"{_duration(done.seconds)} so far, about {_duration(remaining)} left")
+
+    return resumable_rows(plan, run_one, results_path, restore, report)

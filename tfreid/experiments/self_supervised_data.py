@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 
 from tfreid.data.class_datasets import array_records, ensure_class_dataset
+from tfreid.data.dataset import Dataset
 from tfreid.data.default import make_surfaces
 from tfreid.data.manifest import MANIFEST_NAME
-from tfreid.data.reader import load_split
 from tfreid.data.surfaces import SurfaceConfig
 from tfreid.data.writer import write_dataset
 
@@ -39,8 +39,8 @@ def _subsample(labels: np.ndarray, keep: np.ndarray, limit: int, seed: int) -> n
 
 def disjoint_classes(source: Path, out: Path, max_train: int, max_test: int, seed: int) -> Path:
     """A re-id dataset of a class dataset: classes 0-4 train, 5-9 query / gallery."""
-    train = load_split(source, "train", (28, 28))
-    test = load_split(source, "test", (28, 28))
+    dataset = Dataset(source)
+    train, test = (dataset.split(split, (28, 28), "memory") for split in ("train", "test"))
     train_rows = _subsample(train.identities, np.isin(train.identities, TRAIN_CLASSES),
                             max_train, seed)
     test_rows = _subsample(test.identities, ~np.isin(test.identities, TRAIN_CLASSES),

@@ -9,11 +9,23 @@ from matplotlib.figure import Figure
 
 from tfreid.experiments.self_supervised_study import MEASURES
 from tfreid.io.atomic import write_json, write_text
+from tfreid.metrics.measures import (
+    MAP,
+    MAP_EASY,
+    MAP_HARD,
+    MAP_MEDIUM,
+    NMI,
+    RECALL_AT_1,
+    RECALL_AT_2,
+    RECALL_AT_4,
+    RECALL_AT_8,
+)
 from tfreid.plots.common import save_figure
 
-COLUMNS = (("R@1", "recall_at_1"), ("R@2", "recall_at_2"), ("R@4", "recall_at_4"),
-           ("R@8", "recall_at_8"), ("NMI", "nmi"), ("mAP", "mAP"), ("mAP E", "mAP_easy"),
-           ("mAP M", "mAP_medium"), ("mAP H", "mAP_hard"), ("s / epoch", "seconds_per_epoch"))
+# (heading, key): the registered measures' labels, then the training speed
+COLUMNS = (*((m.label, m.key) for m in (RECALL_AT_1, RECALL_AT_2, RECALL_AT_4, RECALL_AT_8,
+                                         NMI, MAP, MAP_EASY, MAP_MEDIUM, MAP_HARD)),
+           ("s / epoch", "seconds_per_epoch"))
 
 
 def summarize(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -70,26 +82,26 @@ def findings(entries: list[dict[str, Any]]) -> list[str]:
     """The thesis' claims, each as what these rows show."""
     lines = []
     for dataset in dict.fromkeys(e["dataset"] for e in entries):
-        floor = _value(entries, dataset, "untrained", "-", "mAP")
-        gains = {m: _value(entries, dataset, m, "scratch", "mAP") for m in ("spreading",
+        floor = _value(entries, dataset, "untrained", "-", MAP.key)
+        gains = {m: _value(entries, dataset, m, "scratch", MAP.key) for m in ("spreading",
                                                                              "insclr", "stml")}
         shown = ", ".join(f"{m} {v:.3f}" for m, v in gains.items() if v is not None)
         if floor is not None and shown:
             trained = [m for m, v in gains.items() if v is not None and v > 1.1 * floor]
             lines.append(f"{dataset}, from scratch: mAP {shown} against {floor:.3f} untrained; "
                          f"more than 10 % above it: {', '.join(trained) or 'none'}")
-        stml, spreading = (_value(entries, dataset, m, "pretrained", "mAP")
+        stml, spreading = (_value(entries, dataset, m, "pretrained", MAP.key)
                            for m in ("stml", "spreading"))
         if stml is not None and spreading is not None:
             verdict = _ahead(entries, (dataset, "stml", "pretrained"),
-                             (dataset, "spreading", "pretrained"), "mAP")
+                             (dataset, "spreading", "pretrained"), MAP.key)
             lines.append(f"{dataset}, pre-trained start: STML mAP {stml:.3f} vs Spreading "
                          f"{spreading:.3f} (STML {verdict})")
-    four = _value(entries, "surfaces-wide", "insclr", "pretrained", "mAP_medium")
-    three = _value(entries, "surfaces-wide", "insclr-3-cycles", "pretrained", "mAP_medium")
+    four = _value(entries, "surfaces-wide", "insclr", "pretrained", MAP_MEDIUM.key)
+    three = _value(entries, "surfaces-wide", "insclr-3-cycles", "pretrained", MAP_MEDIUM.key)
     if four is not None and three is not None:
         verdict = _ahead(entries, ("surfaces-wide", "insclr", "pretrained"),
-                         ("surfaces-wide", "insclr-3-cycles", "pretrained"), "mAP_medium")
+                         ("surfaces-wide", "insclr-3-cycles", "pretrained"), MAP_MEDIUM.key)
         lines.append(f"InsCLR on the wide surfaces, mAP M: 4 cycles {four:.3f} vs 3 cycles "
                      f"{three:.3f} (the hard-negative 4th cycle {verdict})")
     speeds = {}

@@ -14,17 +14,16 @@ images, mAP (queries against gallery), mAP E / M / H where the dataset has the
 ground truth, and seconds per epoch (Table 10). Rows go to a JSON-lines file
 as each scenario ends, so an interrupted study resumes; a scenario whose run
 finished but whose row was lost (a torn last line) is scored from the run's
-``results.json``, not trained again.
+``results.json``, not trained again (``tfreid.experiments.resumable``).
 """
 
 import json
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tfreid.experiments.resumable import Finished, resumable_rows
 from tfreid.experiments.self_supervised_data import PRETRAIN_SOURCE, ensure_study_dataset
-from tfreid.io.jsonl import append_row, read_rows
 from tfreid.training.config import RunConfig
 from tfreid.training.run_folder import finished_results
 
@@ -87,9 +86,7 @@ def pretrained_run(dataset: str, root: Path, out: Path, settings: dict, seed: in
 def _floor(kind: str, dataset_dir: Path, settings: dict, seed: int, start: Path) -> dict:
     """Scores of an encoder not trained here: random (untrained) or pre-trained."""
     from tfreid.backend import keras
-    from tfreid.data.manifest import read_manifest
-    from tfreid.data.reader import load_split
-    from tfreid.data.revisited import revisited_masks
+    from tfreid.data.dataset import Dataset
     from tfreid.evaluation import held_out_scores
     from tfreid.models import build_encoder
     from tfreid.training.engine import start_from
@@ -100,8 +97,9 @@ def _floor(kind: str, dataset_dir: Path, settings: dict, seed: int, start: Path)
     encoder = build_encoder("table1", size, shared["embedding_dim"])
     if kind == "pretrained":
         start_from(encoder, str(start))
-    query, gallery = (load_split(dataset_dir, s, size) for s in ("query", "gallery"))
-    masks = revisited_masks(read_manifest(dataset_dir), query.filenames, gallery.filenames)
+    dataset = Dataset(dataset_dir)
+    query, gallery = (dataset.split(s, size, "memory") for s in ("query", "gallery"))
+    masks = dataset.revisited_masks(query.filenames, gallery.filenames)
     return {"test": held_out_scores(encoder, query, gallery, "euclidean", masks, seed),
             "seconds_per_epoch": 0.0, "epochs_run": 0}
 
@@ -132,19 +130,17 @@ def run_study(datasets: tuple[str, ...], seeds: tuple[int, ...], root: Path, out
     """Every scenario not yet in ``out/results.jsonl``; this study's rows in order."""
     settings = study_settings(quick)
     out.mkdir(parents=True, exist_ok=True)
-    path = out / "results.jsonl"
-    done = {row["key"] for row in read_rows(path)}
-    wanted, started = [], time.perf_counter()
-    plan = [(d, m, s, seed) for d in datasets for m, s in _scenarios(d) for seed in seeds]
-    for number, (dataset, method, start, seed) in enumerate(plan, start=1):
-        key = json.dumps([dataset, method, start, seed, settings], sort_keys=True)
-        wanted.append(key)
-        if key in done:
-            continue
-        row = run_scenario(dataset, method, start, root, out, settings, seed, quick)
-        append_row(path, {"key": key, **row})
-        progress(f"{number}/{len(plan)} {dataset} {method} ({start}, seed {seed}): R@1 "
-                 f"{row['recall_at_1']:.3f}, mAP {row['mAP']:.3f}; "
-                 f"{time.perf_counter() - started:.0f} s so far")
-    rows = {row["key"]: row for row in read_rows(path)}
-    return [rows[key] for key in wanted]
+    plan = {json.dumps([d, m, s, seed, settings], sort_keys=True): (d, m, s, seed)
+            for d in datasets for m, s in _scenarios(d) for seed in seeds}
+
+    def run_one(key: str) -> dict[str, Any]:
+        dataset, method, start, seed = plan[key]
+        return run_scenario(dataset, method, start, root, out, settings, seed, quick)
+
+    def report(done: Finished) -> None:
+        dataset, method, start, seed = plan[done.key]
+        progress(f"{done.position}/{done.total} {dataset} {method} ({start}, seed {seed}): R@1 "
+                 f"{done.row['recall_at_1']:.3f}, mAP {done.row['mAP']:.3f}; "
+                 f"{done.seconds:.0f} s so far")
+
+    return resumable_rows(plan, run_one, out / "results.jsonl", progress=report)

@@ -4,7 +4,7 @@ The ``serving_default`` signature takes ``images``: a uint8 batch (B, H, W, 3)
 of any H and W, resizes it with ``tfreid.data.images.resize_images`` (the
 reader's own resizing) to the encoder's input size and returns
 ``{"embeddings": (B, D) float32}``. ``tfreid.json`` beside it records the input
-size, embedding size and distance metric.
+size, embedding size and distance metric; ``tfreid.inference`` loads and embeds with it.
 """
 
 import json
@@ -13,9 +13,10 @@ from typing import Any
 
 from tfreid.backend import check_tf_keras, keras, tf
 from tfreid.data.images import resize_images
+from tfreid.inference.saved_model import METADATA_NAME
 from tfreid.io.atomic import atomic_directory
 
-METADATA_NAME = "tfreid.json"
+__all__ = ["METADATA_NAME", "EmbeddingServer", "export_saved_model"]
 
 
 class EmbeddingServer(tf.Module):

@@ -15,7 +15,6 @@ from tfreid.losses.cosine_pairs import (
     CosineEmbeddingLoss,
     ThresholdedContrastiveLoss,
 )
-from tfreid.losses.distances import CosineSimilarity, DotProductSimilarity, LpDistance
 from tfreid.losses.lifted_structure import LiftedStructureLoss
 from tfreid.losses.memory import CrossBatchMemory, MemoryBank
 from tfreid.losses.metric_loss import Batch, MetricLoss
@@ -27,6 +26,7 @@ from tfreid.losses.proxy_nca import Proxies, ProxyNCALoss
 from tfreid.losses.spreading import SpreadingLoss
 from tfreid.losses.triplet import TripletLoss
 from tfreid.losses.triplet_margin import TripletMarginLoss
+from tfreid.nn.distances import CosineSimilarity, DotProductSimilarity, LpDistance
 
 __all__ = ["Batch", "BatchHardMiner", "BinaryVerificationPairLoss", "ContrastiveLoss",
            "ContrastivePairLoss", "CosineContrastiveLoss", "CosineEmbeddingLoss",

@@ -23,9 +23,9 @@ Example::
 from typing import Any
 
 from tfreid.backend import serializable, tf
-from tfreid.losses.distances import require_similarity
 from tfreid.losses.metric_loss import Batch, MetricLoss
 from tfreid.losses.reductions import masked_mean
+from tfreid.nn.distances import require_similarity
 
 
 def mean_pair_loss(positive_terms: tf.Tensor, negative_terms: tf.Tensor,

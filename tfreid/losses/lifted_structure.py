@@ -15,9 +15,9 @@ Example::
 from typing import Any
 
 from tfreid.backend import serializable, tf
-from tfreid.losses.distances import require_similarity
 from tfreid.losses.metric_loss import Batch, MetricLoss
 from tfreid.losses.reductions import masked_logsumexp
+from tfreid.nn.distances import require_similarity
 
 
 @serializable

@@ -87,7 +87,7 @@ class CrossBatchMemory(keras.losses.Loss):
 
     def attach(self, model: keras.Model) -> keras.Model:
         """The model to train: ``model`` with the memory bank tracked (an ``EmbeddingTrainer``)."""
-        from tfreid.models.embedding_trainer import attach_state
+        from tfreid.nn.embedding_trainer import attach_state
 
         trainer, self.bank = attach_state(model, self.bank)
         self.attached = True

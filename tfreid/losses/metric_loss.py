@@ -23,8 +23,8 @@ from typing import Any, ClassVar
 
 from tfreid.backend import keras, tf
 from tfreid.distribute.cross_replica import cross_replica_concat
-from tfreid.losses.distances import Distance, get_distance
 from tfreid.losses.miners import Miner, get_miner
+from tfreid.nn.distances import Distance, get_distance
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ class MetricLoss(keras.losses.Loss):
     """
 
     config_fields: ClassVar[tuple[str, ...]] = ()
-    default_distance: ClassVar[str] = "l2"
+    default_distance: ClassVar[str] = "euclidean"
     uses_keys: ClassVar[bool] = True
 
     def __init__(self, distance: Distance | str | None = None, miner: Miner | str | None = None,

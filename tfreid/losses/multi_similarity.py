@@ -16,10 +16,10 @@ Example::
 from typing import Any
 
 from tfreid.backend import serializable, tf
-from tfreid.losses.distances import require_similarity
 from tfreid.losses.metric_loss import Batch, MetricLoss
 from tfreid.losses.miners import MultiSimilarityMiner
 from tfreid.losses.reductions import log1p_sum_exp
+from tfreid.nn.distances import require_similarity
 
 
 @serializable

@@ -20,9 +20,9 @@ import numpy as np
 
 from tfreid.backend import keras, serializable, tf
 from tfreid.errors import ConfigError
-from tfreid.losses.distances import require_similarity
 from tfreid.losses.metric_loss import Batch, MetricLoss
 from tfreid.losses.reductions import masked_logsumexp
+from tfreid.nn.distances import require_similarity
 
 
 @serializable
@@ -78,7 +78,7 @@ class ProxyNCALoss(MetricLoss):
 
     def attach(self, model: keras.Model) -> keras.Model:
         """The model to train: ``model`` with the proxies tracked (an ``EmbeddingTrainer``)."""
-        from tfreid.models.embedding_trainer import attach_state
+        from tfreid.nn.embedding_trainer import attach_state
 
         trainer, self.layer = attach_state(model, self.layer)
         if tuple(self.layer.proxies.shape) != (self.num_classes, self.embedding_dim):

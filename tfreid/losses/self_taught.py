@@ -22,7 +22,7 @@ Self-distillation (eq. 3.22): KL = 1/n sum_i sum_j p_ij log(p_ij / q_ij), p = so
 """
 
 from tfreid.backend import tf
-from tfreid.losses.distances import LpDistance, l2_normalize
+from tfreid.nn.distances import LpDistance, l2_normalize
 
 
 def top_k_mask(values: tf.Tensor, k: int) -> tf.Tensor:

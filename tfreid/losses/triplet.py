@@ -12,7 +12,7 @@ use ``TripletMarginLoss`` with a miner.
 from typing import Any
 
 from tfreid.backend import keras, serializable, tf
-from tfreid.losses.distances import pair_distance
+from tfreid.nn.distances import pair_distance
 
 
 @serializable

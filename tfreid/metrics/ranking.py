@@ -17,8 +17,10 @@ from typing import Any
 
 import numpy as np
 
+from tfreid.catalog import DISTANCES
 from tfreid.errors import ConfigError, DataError
 
+RANKING_DISTANCES = ("euclidean", "squared_euclidean", "cosine")  # names of tfreid.catalog
 Metric = str | Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
@@ -27,7 +29,7 @@ def pairwise_distances(a: np.ndarray, b: np.ndarray, metric: Metric = "euclidean
     """Distances between rows of ``a`` (n, D) and rows of ``b`` (m, D), as (n, m), computed
     in ``dtype``.
 
-    ``euclidean``: ||a - b||_2; ``sqeuclidean``: ||a - b||^2 (same ranking);
+    ``euclidean``: ||a - b||_2; ``squared_euclidean``: ||a - b||^2 (same ranking);
     ``cosine``: 1 - a.b / (||a|| ||b||); or a function (a, b) -> distances, for
     codes that are not plain vectors (int8 storage, say).
     """
@@ -50,8 +52,9 @@ def distances_to(b: np.ndarray, metric: Metric = "euclidean",
     """
     if callable(metric):
         return lambda a: np.asarray(metric(a, b))
-    if metric not in ("euclidean", "sqeuclidean", "cosine"):
-        raise ConfigError(f"unknown metric {metric!r}; use euclidean, sqeuclidean or cosine")
+    metric = DISTANCES.aliases.get(metric, metric)
+    if metric not in RANKING_DISTANCES:
+        raise ConfigError(f"unknown metric {metric!r}; use {', '.join(RANKING_DISTANCES)}")
     distinct, inverse = _distinct_rows(np.asarray(b, dtype=dtype))
     to_distinct = _cosine_to(distinct, dtype) if metric == "cosine" else _euclidean_to(
         distinct, metric, dtype)
@@ -213,17 +216,8 @@ def evaluate_ranking(
 
 
 def scores_of_ranks(ranks: list[np.ndarray], max_rank: int) -> dict[str, Any]:
-    """CMC, rank-1, mAP and query counts from ``match_ranks``' output."""
-    scored = [r for r in ranks if len(r)]
-    if not scored:
-        raise DataError("no query has a true match in the gallery: cannot score the ranking")
-    first = np.array([r[0] for r in scored])
-    cmc_curve = (first[:, None] <= np.arange(1, max_rank + 1)[None, :]).mean(axis=0)
-    average_precision = [np.mean(np.arange(1, len(r) + 1) / r) for r in scored]
-    return {
-        "cmc": cmc_curve,
-        "rank1": float(cmc_curve[0]),
-        "mAP": float(np.mean(average_precision)),
-        "num_queries": len(scored),
-        "num_invalid_queries": len(ranks) - len(scored),
-    }
+    """CMC, rank-1, mAP and query counts from ``match_ranks``' output (a ``Scores``)."""
+    from tfreid.metrics.measure import Evaluation
+    from tfreid.metrics.measures import MAP, RANK1
+
+    return Evaluation.of_ranks(ranks, max_rank).scores([RANK1, MAP])

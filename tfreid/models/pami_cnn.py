@@ -11,8 +11,8 @@ convolution has C = D / 4 channels there (C = 8 for the paper's D = 32).
 Inputs are uint8-range pixels; the first layer scales them to [0, 1].
 """
 
-from tfreid.backend import keras
 from tfreid.errors import ConfigError
+from tfreid.models.backbone import Backbone
 
 CONV_FILTERS = (32, 64, 128, 256)
 
@@ -25,13 +25,17 @@ def output_side(side: int) -> int:
 
 
 def _conv(x, filters: int, name: str):
+    from tfreid.backend import keras
+
     x = keras.layers.ZeroPadding2D(1, name=f"{name}_pad")(x)
     return keras.layers.Conv2D(filters, 2, strides=2, use_bias=False, name=name)(x)
 
 
 def pami_cnn(input_shape: tuple[int, int, int], embedding_dim: int = 32,
-             name: str = "pami_cnn") -> keras.Model:
-    """Build paper 002's encoder: images (H, W, C) -> sigmoid embeddings (D,)."""
+             name: str = "pami_cnn"):
+    """Build paper 002's encoder: images (H, W, C) -> sigmoid embeddings (D,), a keras.Model."""
+    from tfreid.backend import keras
+
     cells = output_side(input_shape[0]) * output_side(input_shape[1])
     if embedding_dim % cells:
         raise ConfigError(f"pami_cnn ends at {cells} cells for a {input_shape[0]}x"
@@ -48,3 +52,6 @@ def pami_cnn(input_shape: tuple[int, int, int], embedding_dim: int = 32,
     x = keras.layers.Activation("sigmoid", name="sigmoid")(x)
     outputs = keras.layers.Flatten(name="embedding", dtype="float32")(x)
     return keras.Model(inputs, outputs, name=name)
+
+
+PAMI = Backbone("pami", pami_cnn, description="paper 002's network")

@@ -6,7 +6,7 @@ same-identity logit for binary verification. The sigmoid is left to the loss.
 """
 
 from tfreid.backend import keras, serializable, tf
-from tfreid.losses.distances import pair_distance
+from tfreid.nn.distances import pair_distance
 
 
 @serializable

@@ -8,9 +8,44 @@
 ``downscale`` average-pools the input by that factor, the paper's resolution
 knob (256 px / 1..7). Inputs are uint8-range pixels; the first layer scales them
 to [0, 1].
+
+Its options (``Table1Options``) are the ``--activation``, ``--width`` and
+``--downscale`` flags; the module imports TensorFlow only when it builds.
 """
 
-from tfreid.backend import keras
+import math
+from dataclasses import dataclass
+
+from tfreid.errors import ConfigError
+from tfreid.limits import MAX_WIDTH
+from tfreid.models.backbone import Backbone
+from tfreid.registry import option
+
+TABLE1_ACTIVATIONS = ("relu", "elu", "leaky_relu", "tanh", "sigmoid", "selu", "gelu")
+MIN_SIDE = 36  # px after downscaling: the three conv-conv-pool blocks need it
+
+
+@dataclass(frozen=True)
+class Table1Options:
+    activation: str = option("relu", "activation of every hidden layer (paper 000, Fig. 8)",
+                             TABLE1_ACTIVATIONS)
+    width: float = option(1.0, "width multiplier of the 16 filters and 128 units (paper 000, "
+                               "Fig. 9)", minimum=0.0, maximum=MAX_WIDTH)
+    downscale: int = option(1, "input average-pooling factor (paper 000's resolution knob)",
+                            minimum=1)
+
+
+def check_table1(options: Table1Options, image_shape: tuple[int, int]) -> None:
+    """ConfigError for a width that is not a finite number in (0, MAX_WIDTH] or an input
+    under 36 px after downscaling."""
+    width = options.width
+    if not (isinstance(width, int | float) and math.isfinite(width) and 0 < width <= MAX_WIDTH):
+        raise ConfigError(f"width must be finite, above 0 and at most {MAX_WIDTH:g}, "
+                          f"got {width}")
+    if min(image_shape) // options.downscale < MIN_SIDE:
+        size = image_shape[0] if image_shape[0] == image_shape[1] else tuple(image_shape)
+        raise ConfigError(f"the table1 CNN needs at least {MIN_SIDE} px after downscaling, "
+                          f"got {size} / {options.downscale}")
 
 
 def table1_cnn(
@@ -20,8 +55,10 @@ def table1_cnn(
     width: float = 1.0,
     downscale: int = 1,
     name: str = "table1_cnn",
-) -> keras.Model:
-    """Build the Table I encoder: images (H, W, 3) -> embeddings (D,)."""
+):
+    """Build the Table I encoder: images (H, W, 3) -> embeddings (D,), a keras.Model."""
+    from tfreid.backend import keras
+
     filters, units = max(1, int(16 * width)), max(1, int(128 * width))
     inputs = keras.Input(shape=input_shape, name="images")
     x = keras.layers.Rescaling(1.0 / 255.0, name="normalise")(inputs)
@@ -37,3 +74,6 @@ def table1_cnn(
         x = keras.layers.Dense(units, activation=activation, name=f"dense{layer + 1}")(x)
     outputs = keras.layers.Dense(embedding_dim, name="embedding", dtype="float32")(x)
     return keras.Model(inputs, outputs, name=name)
+
+
+TABLE1 = Backbone("table1", table1_cnn, Table1Options, "paper 000's Table I CNN", check_table1)

@@ -6,6 +6,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
+from tfreid.metrics.measures import CF, MAC, RANK1
 from tfreid.plots.common import save_figure
 
 
@@ -44,7 +45,7 @@ def plot_accuracy_vs(rows: list[dict[str, Any]], measure: str, path: str | Path,
                      title: str) -> Path:
     """rank-1 of every run against its mAC or CF, with their Pearson correlation (Fig. 4, 5)."""
     x = np.array([row[measure] for row in rows], dtype=float)
-    y = np.array([row["rank1"] for row in rows], dtype=float)
+    y = np.array([row[RANK1.key] for row in rows], dtype=float)
     pearson = float(np.corrcoef(x, y)[0, 1]) if len(rows) > 2 and x.std() and y.std() else None
     figure = Figure(figsize=(5, 4))
     axis = figure.add_subplot()
@@ -54,10 +55,10 @@ def plot_accuracy_vs(rows: list[dict[str, Any]], measure: str, path: str | Path,
         line = np.linspace(x.min(), x.max(), 2)
         axis.plot(line, slope * line + intercept, "k--", linewidth=1)
     axis.set_xlabel(measure)
-    axis.set_ylabel("rank-1")
+    axis.set_ylabel(RANK1.label)
     label = "n/a" if pearson is None else f"{pearson:+.3f}"
     axis.set_title(f"{title} (Pearson r = {label})")
-    return save_figure(figure, path, {measure: x.tolist(), "rank1": y.tolist(),
+    return save_figure(figure, path, {measure: x.tolist(), RANK1.key: y.tolist(),
                                       "pearson": pearson})
 
 
@@ -68,16 +69,17 @@ def plot_over_epochs(rows: list[dict[str, Any]], field: str, path: str | Path,
     mac_axis = figure.add_subplot(1, 2, 1)
     cf_axis = figure.add_subplot(1, 2, 2)
     data: dict[str, Any] = {}
+    mac_key, cf_key = f"val_{MAC.key}", f"val_{CF.key}"
     for row in rows:
-        if row["fold"] != 0 or "val_mAC" not in row["history"]:
+        if row["fold"] != 0 or mac_key not in row["history"]:
             continue
         label = f"{field}={row['variant'][field]}"
-        mac, cf = row["history"]["val_mAC"], row["history"]["val_CF"]
+        mac, cf = row["history"][mac_key], row["history"][cf_key]
         epochs = list(range(1, len(mac) + 1))
         mac_axis.plot(epochs, mac, label=label)
         cf_axis.plot(epochs, cf, label=label)
-        data[label] = {"val_mAC": mac, "val_CF": cf}
-    for axis, name in ((mac_axis, "validation mAC"), (cf_axis, "validation CF")):
+        data[label] = {mac_key: mac, cf_key: cf}
+    for axis, name in ((mac_axis, f"validation {MAC.label}"), (cf_axis, f"validation {CF.label}")):
         axis.set_xlabel("epoch")
         axis.set_ylabel(name)
     mac_axis.legend(fontsize=7)

@@ -34,9 +34,10 @@ from typing import Any
 
 import numpy as np
 
+from tfreid.catalog import INDEX_KINDS
 from tfreid.errors import ConfigError, DataError, naming_a_full_disk, one_line
 from tfreid.retrieval.calibration import Calibration, calibrate
-from tfreid.retrieval.names import DEFAULT_PARAMETERS, KINDS, METRICS
+from tfreid.retrieval.names import DEFAULT_PARAMETERS, METRICS
 
 MANIFEST = "manifest.json"
 _INT8_BLOCK = 65536  # gallery rows decoded at a time by an int8 search
@@ -92,8 +93,7 @@ class EmbeddingIndex:
                  source: str | None = None, **parameters: int):
         if metric not in METRICS:
             raise ConfigError(f"unknown metric {metric!r}; choose from {', '.join(METRICS)}")
-        if kind not in KINDS:
-            raise ConfigError(f"unknown index kind {kind!r}; choose from {', '.join(KINDS)}")
+        INDEX_KINDS.check(kind)
         unknown = set(parameters) - set(DEFAULT_PARAMETERS)
         if unknown:
             raise ConfigError(f"unknown index parameters {sorted(unknown)}; known: "
@@ -280,15 +280,15 @@ class EmbeddingIndex:
     @classmethod
     def build(cls, model: Any, images: Any, identities: Any = None,
               metadata: list[dict] | None = None, metric: str = "euclidean",
-              kind: str = "flat", batch_size: int = 128, progress: bool = True,
+              kind: str = "flat", batch_size: int | None = None, progress: bool = True,
               **parameters: int) -> "EmbeddingIndex":
         """An index of ``images`` embedded by a Keras encoder, SavedModel export or
-        ``.tflite`` file (``tfreid.retrieval.embedders``)."""
-        from tfreid.retrieval.embedders import embed_batches, embedder_for
+        ``.tflite`` file (``tfreid.inference.embedder_for``)."""
+        from tfreid.inference.embedder import embedder_for
 
         embedder = embedder_for(model)
         index = cls(embedder.dim, metric, kind, embedder.name, **parameters)
-        index.add(embed_batches(embedder, images, batch_size, progress), identities, metadata)
+        index.add(embedder.embed(images, batch_size, progress), identities, metadata)
         return index
 
     def manifest(self) -> dict:

@@ -3,9 +3,13 @@
 ``RunConfig`` holds what every run shares (data, backbone, optimiser, logging,
 export, ensembles) and names the training ``method`` (``tfreid.catalog.METHODS``);
 the method's own settings are ``options``, checked against the method's
-``Options`` dataclass. ``RunConfig.for_method`` starts from the method's own
-defaults (paper 000's triplet setup trains 100 epochs at batch 128, say).
-``results.json`` records ``to_dict()``; ``from_dict`` reads it back.
+``Options`` dataclass, and the backbone's (``tfreid.catalog.BACKBONES``) are
+``backbone_options``, checked against the backbone's ``Options``.
+``RunConfig.for_method`` starts from the method's own defaults (paper 000's
+triplet setup trains 100 epochs at batch 128, say).
+``results.json`` records ``to_dict()``; ``from_dict`` reads it back, also from
+before ``backbone_options`` (when ``activation``, ``width``, ``downscale`` and
+``backbone_weights`` were fields of their own).
 """
 
 import math
@@ -17,11 +21,14 @@ from tfreid.data.input_mode import INPUTS
 from tfreid.distribute.precision import PRECISIONS
 from tfreid.distribute.strategies import STRATEGY_CHOICES
 from tfreid.errors import ConfigError
-from tfreid.limits import MAX_IMAGE_SIDE, MAX_SEED, MAX_WIDTH
+from tfreid.limits import MAX_IMAGE_SIDE, MAX_SEED
+from tfreid.models.table1_cnn import TABLE1_ACTIVATIONS  # noqa: F401  (its old home)
+from tfreid.training.legacy_settings import (
+    LEGACY_BACKBONE_FIELDS,
+    backbone_option_names,
+    upgrade_settings,
+)
 from tfreid.training.run_folder import check_run_name
-
-TABLE1_ACTIVATIONS = ("relu", "elu", "leaky_relu", "tanh", "sigmoid", "selu", "gelu")
-
 
 OPTIMIZERS = ("adam", "sgd")
 
@@ -30,11 +37,12 @@ OPTIMIZERS = ("adam", "sgd")
 class RunConfig:
     """What every run needs; ``options`` are the method's own settings.
 
-    ``activation``, ``width`` and ``downscale`` are the Table I CNN's knobs
-    (paper 000); ``backbone_weights`` a local weights file for the Keras
-    applications backbones. ``folds`` > 1 pools all identities of the dataset
-    and tests on identity-disjoint fold ``fold`` instead of the dataset's own
-    query/gallery. ``members`` > 1 trains an ensemble of independent submodels
+    ``backbone_options`` are the backbone's own settings (its ``Options``): the
+    Table I CNN's ``activation``, ``width`` and ``downscale`` (paper 000), the
+    Keras applications' ``weights`` (a local weights file); ``replace`` and
+    ``for_method`` take them by name like shared fields. ``folds`` > 1 pools all
+    identities of the dataset and tests on identity-disjoint fold ``fold`` instead of
+    the dataset's own query/gallery. ``members`` > 1 trains an ensemble of independent submodels
     of ``member_dim`` dims each (default embedding_dim // members), one after
     another or ``side_by_side`` in one step. ``input`` holds the dataset in memory or
     streams it from its shards (``tfreid.data.input_mode``). ``strategy`` is a
@@ -49,10 +57,7 @@ class RunConfig:
     method: str = "siamese"
     dataset: str | None = None
     backbone: str = "table1"
-    backbone_weights: str | None = None
-    activation: str = "relu"
-    width: float = 1.0
-    downscale: int = 1
+    backbone_options: dict[str, Any] = field(default_factory=dict)
     epochs: int = 25
     batch_size: int = 64
     lr: float = 1e-3
@@ -91,16 +96,31 @@ class RunConfig:
         return cls(method=method).replace(**{**defaults, **settings})
 
     def replace(self, **changes: Any) -> "RunConfig":
-        """A copy with ``changes``: shared fields by name, anything else as a method option."""
+        """A copy with ``changes``: shared fields by name, the backbone's options by name
+        (``backbone_weights`` as ``weights``), anything else as a method option. Options of
+        the old backbone that the new one lacks are dropped."""
+        changes = {LEGACY_BACKBONE_FIELDS.get(k, k) if k == "backbone_weights" else k: v
+                   for k, v in changes.items()}
         shared = {f.name for f in fields(self)}
-        options = {**self.options, **{k: v for k, v in changes.items() if k not in shared}}
+        backbone = changes.get("backbone", self.backbone)
+        known = backbone_option_names(backbone)
+        backbone_options = dict(changes.pop("backbone_options", None) or {
+            k: v for k, v in self.backbone_options.items()
+            if backbone == self.backbone or k in known})
+        backbone_options.update({k: v for k, v in changes.items()
+                                 if k not in shared and k in known})
+        options = {**self.options, **{k: v for k, v in changes.items()
+                                      if k not in shared and k not in known}}
         return replace(self, **{k: v for k, v in changes.items() if k in shared},
-                       options=options)
+                       backbone_options=backbone_options, options=options)
 
     def setting(self, name: str) -> Any:
-        """A shared field or a method option (with its default) by name."""
+        """A shared field, a backbone option or a method option (with its default) by name."""
         if name in {f.name for f in fields(self)}:
             return getattr(self, name)
+        name = LEGACY_BACKBONE_FIELDS.get(name, name) if name == "backbone_weights" else name
+        if name in backbone_option_names(self.backbone):
+            return getattr(self.backbone_settings(), name)
         return getattr(self.method_options(), name)
 
     def method_options(self) -> Any:
@@ -112,6 +132,10 @@ class RunConfig:
             raise ConfigError(f"method {self.method!r} has no option {unknown[0]!r}; its "
                               f"options are {', '.join(sorted(known)) or 'none'}")
         return options_type(**self.options)
+
+    def backbone_settings(self) -> Any:
+        """The backbone's ``Options`` with ``backbone_options``; ConfigError for unknown."""
+        return BACKBONES.get(self.backbone).options(self.backbone_options)
 
     def image_shape(self) -> tuple[int, int]:
         """(height, width) of the images the encoder sees."""
@@ -135,19 +159,13 @@ class RunConfig:
         return default_jit_compile() if self.xla is None else self.xla
 
     def encoder_options(self) -> dict[str, Any]:
-        """Keyword options of ``build_encoder`` for this backbone."""
-        if self.backbone == "table1":
-            return {"activation": self.activation, "width": self.width,
-                    "downscale": self.downscale}
-        if self.backbone in ("resnet50", "mobilenet_v3_small", "efficientnet_v2_b0"):
-            return {"weights": self.backbone_weights}
-        return {}
+        """Keyword options of ``build_encoder`` for this backbone: its ``Options``, filled."""
+        return asdict(self.backbone_settings())
 
     def check(self) -> None:
         """ConfigError naming the first value that cannot work (the method checks its own)."""
         choices = {"method": METHODS, "backbone": BACKBONES, "optimizer": OPTIMIZERS,
-                   "input": INPUTS, "strategy": STRATEGY_CHOICES, "precision": PRECISIONS,
-                   "activation": TABLE1_ACTIVATIONS}
+                   "input": INPUTS, "strategy": STRATEGY_CHOICES, "precision": PRECISIONS}
         for name, allowed in choices.items():
             value = getattr(self, name)
             if value not in allowed:
@@ -155,15 +173,15 @@ class RunConfig:
                                   f"{', '.join(allowed)}")
         positive = {"epochs": self.epochs, "batch_size": self.batch_size,
                     "image_size": min(self.image_shape()), "embedding_dim": self.embedding_dim,
-                    "monitor_every": self.monitor_every, "downscale": self.downscale,
-                    "folds": self.folds, "patience": self.patience, "members": self.members}
+                    "monitor_every": self.monitor_every, "folds": self.folds,
+                    "patience": self.patience, "members": self.members}
         for name, value in positive.items():
             if value < 1:
                 raise ConfigError(f"{name} must be >= 1, got {value}")
         check_finite_in("learning rate", self.lr, 0.0, math.inf)
-        check_finite_in("width", self.width, 0.0, MAX_WIDTH)
         check_finite_in("validation fraction", self.validation_fraction, 0.0, 1.0)
         self._check_ranges()
+        BACKBONES.get(self.backbone).check(self.backbone_options, self.image_shape())
         self.method_options()
 
     def _check_ranges(self) -> None:
@@ -180,10 +198,6 @@ class RunConfig:
             check_run_name(self.run_name)
         if self.initial_weights is not None and self.members > 1:
             raise ConfigError("initial weights start a single encoder, not an ensemble")
-        seen = min(self.image_shape()) // self.downscale
-        if self.backbone == "table1" and seen < 36:
-            raise ConfigError(f"the table1 CNN needs at least 36 px after downscaling, "
-                              f"got {self.image_size} / {self.downscale}")
 
     def member_dims(self) -> list[int]:
         """Each ensemble member's dims: ``member_dim`` each, or embedding_dim // members."""
@@ -197,12 +211,13 @@ class RunConfig:
 
     @classmethod
     def from_dict(cls, settings: dict[str, Any]) -> "RunConfig":
-        """A config from ``to_dict()`` output (as results.json stores it)."""
-        names = {f.name for f in fields(cls)}
-        unknown = sorted(set(settings) - names)
+        """A config from ``to_dict()`` output (as results.json stores it), also of
+        results.json from before ``backbone_options`` (module docstring): the old fields
+        become the options of the backbone that has them."""
+        settings = upgrade_settings(settings)
+        unknown = sorted(set(settings) - {f.name for f in fields(cls)})
         if unknown:
             raise ConfigError(f"unknown run settings {', '.join(unknown)}")
-        settings = dict(settings)
         if isinstance(settings.get("image_size"), list):
             settings["image_size"] = tuple(settings["image_size"])
         return cls(**settings)

@@ -159,7 +159,8 @@ def train(config: RunConfig, verbose: int = 2) -> dict[str, Any]:
             export_dir = export_dir_of(config, run)
             if run.resumed:
                 print(f"resuming run {run.name} in {run.path}", flush=True)
-            data = load_reid_data(config, method.lonely, method.self_supervised)
+            data = load_reid_data(config, method.lonely, method.self_supervised,
+                                  method.holds_out_validation())
             with placement.scope():
                 encoder, history, bests = _train_members(method, run, data, verbose)
             encoder = placement.detach(encoder)
@@ -180,7 +181,8 @@ def _train_as_worker(method: Method, placement: Placement, verbose: int) -> dict
     of the run's (``placement``); its history."""
     config = method.config
     with worker_run(config) as run:
-        data = load_reid_data(config, method.lonely, method.self_supervised)
+        data = load_reid_data(config, method.lonely, method.self_supervised,
+                              method.holds_out_validation())
         with placement.scope():
             _, history, _ = _train_members(method, run, data, verbose=0)
     placement.end_together()
@@ -233,7 +235,7 @@ def finish_run(method: Method, encoder: keras.Model, data: dict[str, SplitArrays
         "metric": method.metric,
         "train_identities": len(set(data["train"].identities.tolist())),
         "validation_identities": validation_ids,
-        "test": {k: v for k, v in test.items() if k != "cmc"}, "test_cmc": test["cmc"].tolist(),
+        "test": test.without_curve(), "test_cmc": test.cmc.tolist(),
         "chance": chance_scores(data["query"], data["gallery"], config.seed),
         "history": history,
     }

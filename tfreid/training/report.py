@@ -1,19 +1,49 @@
-"""Plain-text summary of a training run's results."""
+"""Plain-text summary of a training run's results: the measures of the held-out report
+(``tfreid.catalog.MEASURES``, those with the ``report`` place), grouped as each says."""
 
 from typing import Any
 
+from tfreid.metrics.measure import (
+    LEAVE_ONE_OUT,
+    REPORT,
+    RETRIEVAL,
+    REVISITED,
+    TABLE,
+    Measure,
+    measures,
+)
+
+LINES = {LEAVE_ONE_OUT: "all held-out images, leave-one-out: ", RETRIEVAL: "retrieval: ",
+         REVISITED: "revisited protocol: "}  # the report's lines after its table, in order
+
+
+def _value(results: dict[str, Any], measure: Measure) -> Any:
+    """The run's held-out value of ``measure``; a rank-k missing from an older results.json
+    read from its CMC curve; None where the run has none."""
+    value = results["test"].get(measure.key)
+    cmc = results.get("test_cmc")
+    if value is None and measure.rank is not None and cmc:
+        value = cmc[min(measure.rank - 1, len(cmc) - 1)]
+    return value
+
+
+def _entry(results: dict[str, Any], measure: Measure, value: Any) -> str:
+    """``label value`` as a line after the table shows it (with its query count if any)."""
+    text = f"{measure.label} {measure.formatted(value)}"
+    if measure.queries is not None and measure.queries in results["test"]:
+        text += f" ({results['test'][measure.queries]} queries)"
+    return text
+
 
 def format_results(results: dict[str, Any]) -> str:
-    """A small table: held-out rank-1 / mAP against chance, mAC, CF, where things are."""
+    """A small table: the held-out measures against chance where known (rank-1, mAP, mINP),
+    then the other measures of the report by group, and where things are."""
     test, chance = results["test"], results["chance"]
-    cmc = results["test_cmc"]
-    rows = [
-        ("rank-1", f"{test['rank1']:.3f}", f"{chance['rank1']:.3f}"),
-        ("rank-5", f"{cmc[min(4, len(cmc) - 1)]:.3f}", ""),
-        ("mAP", f"{test['mAP']:.3f}", f"{chance['mAP']:.3f}"),
-        ("mAC", f"{test['mAC']:.3f}", ""),
-        ("CF", f"{test['CF']}", ""),
-    ]
+    shown = [(m, _value(results, m)) for m in measures(REPORT)]
+    shown = [(m, value) for m, value in shown if value is not None]
+    rows = [(m.label, m.formatted(value),
+             m.formatted(chance[m.key]) if chance.get(m.key) is not None else "")
+            for m, value in shown if m.group == TABLE]
     held_out = len(results["validation_identities"])
     validation = (f"{held_out} of {results['train_identities'] + held_out} training identities "
                   f"held out for validation (--val-fraction "
@@ -25,15 +55,10 @@ def format_results(results: dict[str, Any]) -> str:
              f"{validation}; {test['num_queries']} held-out test queries",
              f"{'measure':<10}{'held-out':>10}{'chance':>10}"]
     lines += [f"{name:<10}{value:>10}{chance_value:>10}" for name, value, chance_value in rows]
-    lines.append("all held-out images, leave-one-out: " + ", ".join(
-        f"R@{k} {test[f'recall_at_{k}']:.3f}" for k in (1, 2, 4, 8)) + f", NMI {test['nmi']:.3f}")
-    if "map_at_r" in test:
-        lines.append(f"retrieval: MAP@R {test['map_at_r']:.3f}, R-precision "
-                     f"{test['r_precision']:.3f}, MRR {test['mrr']:.3f}, AMI {test['ami']:.3f}")
-    if "mAP_easy" in test:
-        lines.append("revisited protocol: " + ", ".join(
-            f"mAP {s[0].upper()} {test[f'mAP_{s}']:.3f} ({test[f'{s}_queries']} queries)"
-            for s in ("easy", "medium", "hard")))
+    for group, head in LINES.items():
+        entries = [_entry(results, m, value) for m, value in shown if m.group == group]
+        if entries:
+            lines.append(head + ", ".join(entries))
     lines += [f"TensorBoard: tensorboard --logdir {results['logdir']}",
               f"SavedModel:  {results['export']}"]
     return "\n".join(lines)
@@ -44,7 +69,15 @@ def _best(results: dict[str, Any]) -> str:
     if bests and bests[0]["monitor"] is None:
         return "no labelled validation: the last epoch's weights kept"
     if len(bests) == 1 and bests[0]["epoch"] is not None:
-        return (f"best epoch {bests[0]['epoch']} (validation mAP {bests[0]['value']:.3f}), "
-                "its weights kept")
+        return (f"best epoch {bests[0]['epoch']} (validation {_monitored(bests[0]['monitor'])} "
+                f"{bests[0]['value']:.3f}), its weights kept")
     epochs = ", ".join(str(best["epoch"]) for best in bests)
     return f"best epochs of the members {epochs}, their weights kept"
+
+
+def _monitored(monitor: str) -> str:
+    """The label of the monitored measure ``val_<key>``; the monitor itself if not one."""
+    from tfreid.catalog import MEASURES
+
+    key = monitor.removeprefix("val_")
+    return MEASURES.get(key).label if key in MEASURES else monitor

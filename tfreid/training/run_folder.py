@@ -34,6 +34,7 @@ from tfreid.errors import ConfigError, OutputError
 from tfreid.io.atomic import atomic_file, write_json
 from tfreid.io.locks import exclusive_lock, is_locked
 from tfreid.io.outputs import ensure_writable_dir
+from tfreid.training.legacy_settings import upgrade_settings
 
 LOGS_ROOT = Path("logs")
 RUN_FILE = "run.json"
@@ -59,6 +60,11 @@ def settings_of(config: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps({k: v for k, v in config.items() if k not in NOT_SETTINGS}))
 
 
+def same_settings(recorded: Any, settings: dict[str, Any]) -> bool:
+    """Whether a run file's ``settings`` (of this or an older tfreid) are ``settings``."""
+    return isinstance(recorded, dict) and upgrade_settings(recorded) == settings
+
+
 def _read_run_file(path: Path) -> dict[str, Any] | None:
     try:
         return json.loads((path / RUN_FILE).read_text())
@@ -79,7 +85,8 @@ def resumable_runs(logs_root: Path, method: str, settings: dict[str, Any]) -> li
         except OutputError:
             continue
         if record and record.get("status") == "training" and record.get("method") == method \
-                and record.get("settings") == settings and not is_locked(path / LOCK_FILE):
+                and same_settings(record.get("settings"), settings) \
+                and not is_locked(path / LOCK_FILE):
             found.append(path)
     return sorted(found, key=lambda p: (p / RUN_FILE).stat().st_mtime, reverse=True)
 
@@ -219,7 +226,7 @@ def finished_results(method: str, config: dict[str, Any],
     path = named_run_path(config, logs_root)
     record = _read_run_file(path) if path is not None and path.is_dir() else None
     if not record or record.get("status") != "finished" or record.get("method") != method \
-            or record.get("settings") != settings_of(config):
+            or not same_settings(record.get("settings"), settings_of(config)):
         return None
     try:
         return json.loads((path / RESULTS_NAME).read_text())

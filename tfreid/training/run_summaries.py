@@ -1,8 +1,10 @@
 """What a finished run adds to TensorBoard, in its own folder (a run of ``--logdir logs``):
 
-* the held-out test scores as scalars ``test/<measure>`` at the last epoch;
+* the held-out test scores as scalars ``test/<key>`` at the last epoch: the measures
+  with the ``tensorboard`` or ``hparams`` place (``tfreid.catalog.MEASURES``);
 * the run's settings as HParams (``hp.hparams``) with those scalars as its
-  metrics, so the HParams tab compares the runs of a sweep side by side;
+  metrics, so the HParams tab compares the runs of a sweep side by side (the tab
+  takes a run's metrics from its scalars: an ``hparams`` measure is written as one);
 * the held-out query and gallery embeddings in the Projector, with a sprite of
   their images and identity / split / camera labels.
 """
@@ -16,10 +18,14 @@ import numpy as np
 from tfreid.backend import tf
 from tfreid.callbacks.projector import split_labels, write_projector
 from tfreid.errors import describe
+from tfreid.metrics.measure import HPARAMS, TENSORBOARD, measures
 from tfreid.training.run_folder import settings_of
 
-TEST_SCALARS = ("rank1", "rank5", "mAP", "map_at_r", "r_precision", "mrr", "recall_at_1",
-                "nmi", "ami", "mAC", "CF")
+
+def test_scalars() -> tuple[str, ...]:
+    """The keys of the measures written as ``test/<key>``: TensorBoard scalars and HParams
+    metrics, in registry order."""
+    return tuple(m.key for m in measures() if {TENSORBOARD, HPARAMS} & m.places)
 
 
 def flat_hparams(config: dict[str, Any]) -> dict[str, bool | int | float | str]:
@@ -44,7 +50,7 @@ def write_test_summaries(run_dir: Path, config: dict[str, Any], test: dict[str, 
     writer = tf.summary.create_file_writer(str(run_dir))
     with writer.as_default():
         hp.hparams(flat_hparams(config), trial_id=run_dir.name)
-        for name in TEST_SCALARS:
+        for name in test_scalars():
             if name in test:
                 tf.summary.scalar(f"test/{name}", float(test[name]), step=step)
     writer.close()

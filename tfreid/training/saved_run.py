@@ -7,7 +7,9 @@ from typing import Any
 
 from tfreid.backend import keras
 from tfreid.errors import DataError
+from tfreid.metrics.measure import Scores
 from tfreid.training.config import RunConfig
+from tfreid.training.legacy_settings import upgrade_settings
 from tfreid.training.run_folder import ENCODER_NAME, RESULTS_NAME
 
 LEGACY_SIAMESE = ("loss", "margin", "steps_per_epoch", "validation_steps")
@@ -28,6 +30,7 @@ def load_encoder(run_dir: str | Path) -> keras.Model:
 def config_of(settings: dict[str, Any]) -> RunConfig:
     """The RunConfig of a results.json ``config``, also of runs from before the engine
     (Siamese or triplet settings without ``method``)."""
+    settings = upgrade_settings(settings)
     if "method" in settings:
         return RunConfig.from_dict(settings)
     shared = {f for f in RunConfig.__dataclass_fields__ if f not in ("method", "options")}
@@ -49,7 +52,8 @@ def config_of(settings: dict[str, Any]) -> RunConfig:
 
 
 def load_run(run_dir: str | Path) -> tuple[keras.Model, RunConfig, dict[str, Any]]:
-    """(encoder, the run's configuration, its results) of a finished run of any method."""
+    """(encoder, the run's configuration, its results) of a finished run of any method; its
+    ``test`` and ``chance`` scores as ``Scores`` (results.json of any tfreid version)."""
     run_dir = Path(run_dir)
     results_path = run_dir / RESULTS_NAME
     if not results_path.is_file():
@@ -59,4 +63,7 @@ def load_run(run_dir: str | Path) -> tuple[keras.Model, RunConfig, dict[str, Any
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise DataError(f"{results_path} is not JSON: {error}") from None
     config = config_of(results.get("config", {}))
+    for part in ("test", "chance"):
+        if isinstance(results.get(part), dict):
+            results[part] = Scores.read(results[part])
     return load_encoder(run_dir), config, results

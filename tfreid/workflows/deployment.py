@@ -22,14 +22,15 @@ from typing import Any
 
 import numpy as np
 
-from tfreid.backend import keras, tf
+from tfreid.backend import keras
 from tfreid.compression.accounting import folder_bytes
 from tfreid.compression.evaluation import rank_float
 from tfreid.compression.quantization import CALIBRATION_IMAGES, quantize_encoder
-from tfreid.compression.tflite import TFLiteEmbedder, to_tflite
+from tfreid.compression.tflite import to_tflite
 from tfreid.errors import TrainingError
-from tfreid.evaluation.embedding import embed
 from tfreid.export.saved_model import export_saved_model
+from tfreid.inference.embedder import embedder_for
+from tfreid.inference.tflite import TFLiteModel
 from tfreid.io.atomic import atomic_directory, write_json
 from tfreid.io.outputs import check_new_output
 from tfreid.training.engine import fine_tune
@@ -40,10 +41,8 @@ FLOAT_TOLERANCE = 1e-5
 
 def saved_model_error(export_dir: Path, model: keras.Model, images: np.ndarray) -> float:
     """Largest |SavedModel embedding - in-memory embedding| over ``images``."""
-    serve = tf.saved_model.load(str(export_dir)).signatures["serving_default"]
-    exported = np.concatenate([serve(images=tf.constant(images[i:i + 64]))["embeddings"].numpy()
-                               for i in range(0, len(images), 64)])
-    return float(np.abs(exported - embed(model, images)).max())
+    exported = embedder_for(export_dir).embed(images)
+    return float(np.abs(exported - embedder_for(model).embed(images)).max())
 
 
 def export_run(run_dir: str | Path, out_dir: str | Path, qat_epochs: int = 2,
@@ -60,18 +59,21 @@ def export_run(run_dir: str | Path, out_dir: str | Path, qat_epochs: int = 2,
         export_saved_model(qat, staging / "qat", metadata={"run": str(run_dir), "qat": True})
         model = to_tflite(qat, tflite_io)
         (staging / "int8.tflite").write_bytes(model)
-        tflite = TFLiteEmbedder(model)
+        interpreter = TFLiteModel(model)
+        tflite = embedder_for(interpreter)
         errors = {"float": saved_model_error(staging / "float", encoder, check_images),
                   "qat": saved_model_error(staging / "qat", qat, check_images)}
         for name, error in errors.items():
             if error > FLOAT_TOLERANCE:
                 raise TrainingError(f"the {name} SavedModel differs from the in-memory model by "
                                     f"{error:.2e} (> {FLOAT_TOLERANCE:g})")
-        int8_error = np.abs(tflite(check_images) - embed(qat, check_images))
-        step = float(tflite.output["quantization"][0])
-        float_scores = rank_float(embed(encoder, query.images), embed(encoder, gallery.images),
-                                  query, gallery)
-        int8_scores = rank_float(tflite(query.images), tflite(gallery.images), query, gallery)
+        int8_error = np.abs(tflite.embed(check_images) - embedder_for(qat).embed(check_images))
+        step = interpreter.output_step
+        float_embedder = embedder_for(encoder)
+        float_scores = rank_float(float_embedder.embed(query.images),
+                                  float_embedder.embed(gallery.images), query, gallery)
+        int8_scores = rank_float(tflite.embed(query.images), tflite.embed(gallery.images),
+                                 query, gallery)
         report = {
             "run": str(run_dir), "qat_epochs": qat_epochs, "tflite_io": tflite_io,
             "float_savedmodel_max_error": errors["float"],

@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from tfreid.data.dataset import Dataset
 from tfreid.data.image_files import ImageFileBatches, ImageFiles, list_image_files, read_image
-from tfreid.data.record_images import stream_split
 from tfreid.errors import DataError, OutputError
 from tfreid.io.atomic import atomic_file
 from tfreid.retrieval import Embedder, EmbeddingIndex, SearchResult, embed_batches
@@ -16,7 +16,7 @@ from tfreid.retrieval import Embedder, EmbeddingIndex, SearchResult, embed_batch
 
 @dataclass
 class ImageSource:
-    """Images to embed (a sized iterable of uint8 batches, or ``RecordImages``), with
+    """Images to embed (a sized iterable of uint8 batches, or ``SplitImages``), with
     identities (str, "" unknown), cameras (-1 unknown) and one metadata dict each."""
 
     images: Any
@@ -39,16 +39,18 @@ def files_source(items: list[str], image_size: tuple[int, int], batch_size: int 
                        files.cameras, metadata)
 
 
-def dataset_source(dataset: str | Path, split: str, image_size: tuple[int, int],
+def dataset_source(dataset: Dataset | str | Path, split: str, image_size: tuple[int, int],
                    limit: int | None = None) -> ImageSource:
-    """A split of a tfreid TFRecord dataset, read from its shards (first ``limit`` rows)."""
-    arrays = stream_split(dataset, split, image_size)
-    rows = np.arange(len(arrays.identities))[:limit]
-    metadata = [{"dataset": str(Path(dataset).resolve()), "split": split, "row": int(row),
-                 "file": str(arrays.filenames[row]), "camera": int(arrays.cameras[row])}
+    """A split of a tfreid TFRecord dataset (a ``Dataset``, or its directory), read from
+    its shards (first ``limit`` rows)."""
+    dataset = Dataset.open(dataset)
+    data = dataset.split(split, image_size, input="stream")
+    rows = np.arange(len(data))[:limit]
+    metadata = [{"dataset": str(dataset.path.resolve()), "split": split, "row": int(row),
+                 "file": str(data.filenames[row]), "camera": int(data.cameras[row])}
                 for row in rows]
-    return ImageSource(arrays.images[rows], arrays.identities[rows].astype(str),
-                       arrays.cameras[rows], metadata)
+    return ImageSource(data.images[rows], data.identities[rows].astype(str),
+                       data.cameras[rows], metadata)
 
 
 def embed_source(embedder: Embedder, source: ImageSource, batch_size: int = 128,
@@ -87,9 +89,8 @@ def pixels_of(entries: list[dict], image_size: tuple[int, int]) -> list[np.ndarr
             pixels[position] = np.full((*image_size, 3), 200, np.uint8)  # nothing to show
     for (dataset, split), positions in by_split.items():
         rows = np.array([entries[p]["row"] for p in positions])
-        images = stream_split(dataset, split, image_size).images[rows]
-        for position, image in zip(positions, np.concatenate(list(images.batches(64))),
-                                   strict=True):
+        images = Dataset(dataset).split(split, image_size, input="stream").images
+        for position, image in zip(positions, images.rows(rows), strict=True):
             pixels[position] = image
     return pixels
 

@@ -19,7 +19,7 @@ def test_candidate_pool_is_the_brute_force_top_k_by_inner_product():
     np.fill_diagonal(similarity, -np.inf)
     expected = np.argsort(-similarity, axis=1, kind="stable")[:, :7]
     np.testing.assert_array_equal(candidate_pool(x, 7), expected)
-    indices, distances = nearest_neighbours(x, 3, metric="l2", include_self=True)
+    indices, distances = nearest_neighbours(x, 3, metric="squared_euclidean", include_self=True)
     squared = ((x[:, None] - x[None]) ** 2).sum(-1)
     np.testing.assert_array_equal(indices[:, 0], np.arange(40))  # itself first
     np.testing.assert_allclose(distances, np.sort(squared, axis=1)[:, :3], atol=1e-4)
@@ -97,7 +97,7 @@ def test_memory_bank_rows_are_written_by_index():
     model.train_step(step)
     written = np.flatnonzero(model.written.numpy())
     assert sorted(written.tolist()) == sorted(set(indices.numpy().tolist()))
-    z = encoder(tf.gather(model.images, indices), training=False).numpy()
+    z = encoder(model.images.gather(indices), training=False).numpy()
     z /= np.linalg.norm(z, axis=1, keepdims=True)
     last = {index: row for row, index in enumerate(indices.numpy())}  # a repeat: its last row
     for index, row in last.items():

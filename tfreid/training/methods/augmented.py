@@ -4,7 +4,13 @@ Each batch holds B training images and, after them, their augmented copies
 (``tfreid.data.views``): the augmented copy is a positive of its anchor, the
 other images of the identity too. Any batch loss trains on it; paper 002
 compared ``cosine_embedding`` (pairwise) with ``triplet_margin`` (triplet)
-under ``none``, ``fer`` and ``simclr`` augmentation.
+under ``none``, ``fer`` and ``simclr`` augmentation
+(``tfreid.experiments.augmentation_study`` runs that study through this method).
+
+By default validation identities are held out of training, monitored, and the
+best epoch kept, as for every supervised method. ``validate=False`` trains as
+002 did: on every training image (every class) for all the epochs, the last
+epoch kept (``Method.holds_out_validation``).
 """
 
 from dataclasses import dataclass
@@ -12,7 +18,8 @@ from dataclasses import dataclass
 from tfreid.catalog import BATCH_LOSSES
 from tfreid.data.names import AUGMENTATIONS
 from tfreid.errors import ConfigError
-from tfreid.training.methods.base import Method, Plan, option
+from tfreid.registry import option
+from tfreid.training.methods.base import Method, Plan
 
 VIEW_LOSSES = tuple(n for n in BATCH_LOSSES.names() if n != "proxy_nca")
 
@@ -26,6 +33,9 @@ class AugmentedOptions:
     steps_per_epoch: int | None = option(None, "batches per epoch (default: training images "
                                          "// batch size)")
     validation_steps: int = option(8, "validation batches per epoch", minimum=1)
+    validate: bool = option(True, "hold out validation identities (monitor, best epoch, "
+                            "early stop); off: train on every image for all epochs, keep the "
+                            "last (paper 002)")
 
 
 class AugmentedMethod(Method):
@@ -36,6 +46,9 @@ class AugmentedMethod(Method):
     Options = AugmentedOptions
     defaults = {"batch_size": 64, "lr": 1e-3}
     side_by_side = True
+
+    def holds_out_validation(self) -> bool:
+        return self.options.validate
 
     def run_prefix(self) -> str:
         return f"augmented-{self.options.loss}-{self.options.augment}"
@@ -49,7 +62,7 @@ class AugmentedMethod(Method):
         from tfreid.data.views import anchor_positive_dataset
 
         options, config = self.options, self.config
-        train, val = data["train"], data["validation"]
+        train, val = data["train"], data.get("validation")
         loss = BATCH_LOSSES.get(options.loss)(
             **({} if options.margin is None else {"margin": options.margin}))
         batch = min(config.batch_size, len(train))
@@ -60,6 +73,8 @@ class AugmentedMethod(Method):
                                            batch, config.seed, options.augment_anchor,
                                            start_step)
 
+        if val is None:
+            return Plan(encoder, loss, stream, steps)
         validation = anchor_positive_dataset(val.images, val.identities, options.augment,
                                              min(batch, len(val)), config.seed + 1,
                                              options.augment_anchor)

@@ -27,15 +27,6 @@ class Plan:
     optimizer: Any = None
 
 
-def option(default: Any, help: str, choices: tuple | None = None, minimum: float | None = None,
-           **kwargs: Any) -> Any:
-    """A method option: its default, help text and allowed values (for the command line)."""
-    metadata = {"help": help, "choices": choices, "minimum": minimum}
-    if callable(default) and not isinstance(default, type):
-        return field(default_factory=default, metadata=metadata, **kwargs)
-    return field(default=default, metadata=metadata, **kwargs)
-
-
 class Method:
     """Base of the training methods (see ``tfreid.training.methods``)."""
 
@@ -63,6 +54,11 @@ class Method:
             if minimum is not None and value is not None and not value >= minimum:
                 raise ConfigError(f"{self.name} option {spec.name} must be >= {minimum}, "
                                   f"got {value!r}")
+
+    def holds_out_validation(self) -> bool:
+        """Whether the run holds validation identities out of training (to monitor, keep
+        the best epoch and stop early): a method that sees labels does."""
+        return not self.self_supervised
 
     def run_prefix(self) -> str:
         """The start of this run's default name."""

@@ -16,7 +16,8 @@ import numpy as np
 
 from tfreid.catalog import BATCH_LOSSES, DISTANCES, MINER_CHOICES
 from tfreid.errors import ConfigError
-from tfreid.training.methods.base import Method, Plan, option
+from tfreid.registry import option
+from tfreid.training.methods.base import Method, Plan
 
 
 @dataclass

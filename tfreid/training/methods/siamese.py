@@ -23,7 +23,8 @@ from dataclasses import dataclass
 
 from tfreid.catalog import MINER_CHOICES
 from tfreid.errors import ConfigError
-from tfreid.training.methods.base import Method, Plan, option
+from tfreid.registry import option
+from tfreid.training.methods.base import Method, Plan
 
 SIAMESE_LOSSES = ("contrastive", "binary", "combined")
 TARGETS = {"contrastive": ("distance",), "binary": ("logit",), "combined": ("distance", "logit")}

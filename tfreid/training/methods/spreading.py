@@ -15,7 +15,8 @@ compared by cosine, as the code's L2-normalised output.
 from dataclasses import dataclass
 
 from tfreid.data.names import AUGMENTATIONS
-from tfreid.training.methods.base import Method, Plan, option
+from tfreid.registry import option
+from tfreid.training.methods.base import Method, Plan
 
 
 @dataclass

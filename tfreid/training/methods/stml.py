@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 from tfreid.data.names import AUGMENTATIONS
 from tfreid.errors import ConfigError
-from tfreid.training.methods.base import Method, Plan, option
+from tfreid.registry import option
+from tfreid.training.methods.base import Method, Plan
 
 
 @dataclass

@@ -10,7 +10,8 @@ import math
 from dataclasses import dataclass
 
 from tfreid.errors import ConfigError
-from tfreid.training.methods.base import Method, Plan, option
+from tfreid.registry import option
+from tfreid.training.methods.base import Method, Plan
 
 
 @dataclass

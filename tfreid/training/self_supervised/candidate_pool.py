@@ -27,7 +27,7 @@ def normalise(features: np.ndarray) -> np.ndarray:
 
 def candidate_pool(features: np.ndarray, size: int) -> np.ndarray:
     """(N, size) indices of each image's most similar others, by inner product."""
-    return nearest_neighbours(normalise(features), size, metric="ip")[0]
+    return nearest_neighbours(normalise(features), size, metric="dot")[0]
 
 
 def band_masks(features: np.ndarray, pool: np.ndarray, high: float = 0.75, low: float = 0.5,

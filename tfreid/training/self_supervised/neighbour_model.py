@@ -3,8 +3,8 @@
 STML and InsCLR build each batch from a few anchors and their nearest
 neighbours in the current embedding; the neighbours change as the model
 learns, so the table of neighbours is refreshed at set epochs. The model holds
-the training images (random access: in memory, or ``RecordImages`` read from
-the shards inside the step, which XLA cannot compile), the table as a variable (checkpointed
+the training images (``SplitImages``: random access in memory, or read from the
+shards inside the step, which XLA cannot compile), the table as a variable (checkpointed
 with the model, so a resumed run has the table it had) and draws each step's
 anchors from (seed, step): the same batches with or without a resume, and no
 label anywhere. The dataset ``fit`` reads only counts steps: each element
@@ -19,14 +19,15 @@ import numpy as np
 from tfreid.backend import keras, tf
 from tfreid.data.augment import augmentation
 from tfreid.data.input_shard import shard_rows_per_batch
-from tfreid.data.record_images import RecordImages
+from tfreid.data.split_images import SplitImages, as_images
 from tfreid.distribute.cross_replica import replica_rows
 from tfreid.errors import ConfigError
 
 
 def check_streamable(images, config) -> None:
-    """ConfigError for streamed images under XLA (their reads run inside ``train_step``)."""
-    if isinstance(images, RecordImages) and config.jit_compile():
+    """ConfigError for images whose reads XLA cannot compile (streamed ones) under XLA:
+    they run inside ``train_step``."""
+    if not as_images(images).compiles_in_xla and config.jit_compile():
         raise ConfigError(f"method {config.method!r} reads streamed images inside its "
                           "training step, which XLA cannot compile: add --no-xla, or "
                           "--input memory")
@@ -45,11 +46,11 @@ class NeighbourBatchModel(keras.Model):
     """Base of the neighbour-batch models: images, a neighbour table, seeded sampling and
     augmented views. Subclasses define ``refresh(epoch)`` and ``train_step``."""
 
-    def __init__(self, encoder: keras.Model, images: np.ndarray | RecordImages,
+    def __init__(self, encoder: keras.Model, images: SplitImages | np.ndarray,
                  table_width: int, augment: str, seed: int, **kwargs):
         super().__init__(**kwargs)
         self.encoder = encoder
-        self.images = images if isinstance(images, RecordImages) else tf.constant(images)
+        self.images = as_images(images)
         self.count = len(images)
         self.seed = int(seed)
         self.transform = augmentation(augment)
@@ -88,16 +89,11 @@ class NeighbourBatchModel(keras.Model):
 
     def read_images(self, indices: tf.Tensor) -> tf.Tensor:
         """The training images at ``indices``, from memory or from the shards."""
-        if isinstance(self.images, RecordImages):
-            return self.images.read(indices)
-        return tf.gather(self.images, indices)
+        return self.images.gather(indices)
 
     def image_batches(self, batch_size: int = 256):
         """All training images in order, ``batch_size`` at a time."""
-        if isinstance(self.images, RecordImages):
-            return self.images.batches(batch_size)
-        return (self.images[start:start + batch_size]
-                for start in range(0, self.count, batch_size))
+        return self.images.batches(batch_size)
 
     def replica_views(self, indices: tf.Tensor, step: tf.Tensor, views: int) -> tf.Tensor:
         """This replica's share of the rows [view 0 of ``indices``; view 1; ...] (all of them

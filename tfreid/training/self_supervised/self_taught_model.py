@@ -61,7 +61,7 @@ class SelfTaughtModel(NeighbourBatchModel):
     def refresh(self, epoch: int) -> None:
         """The K nearest neighbours (L2, itself first) of every image in the student's g."""
         table, _ = nearest_neighbours(self.embed_all(self.student_g), self.num_neighbours,
-                                      metric="l2", include_self=True)
+                                      metric="squared_euclidean", include_self=True)
         self.table.assign(table)
 
     def ema_update(self) -> None:

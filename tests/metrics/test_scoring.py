@@ -10,7 +10,7 @@ from sklearn.metrics import (
 )
 
 from tfreid.metrics.classification import recall_at_k
-from tfreid.metrics.retrieval import evaluate_retrieval
+from tfreid.metrics.scoring import evaluate_retrieval
 
 
 def random_retrieval(seed: int):

@@ -1,11 +1,13 @@
-"""One retrieval report, in the spirit of pytorch-metric-learning's ``AccuracyCalculator``.
+"""Every measure of query -> gallery embeddings in one report, in the spirit of
+pytorch-metric-learning's ``AccuracyCalculator``.
 
 Query -> gallery measures come from the ranks of every query's true matches
 (``match_ranks``: Market-1501 camera rule, ties against the query). For a query
 with R true matches at ranks r_1 < ... < r_R:
 
 * rank-k (CMC): r_1 <= k; ``precision_at_1`` is rank-1;
-* AP = (1/R) sum_i i / r_i, averaged into ``mAP``;
+* AP = (1/R) sum_i i / r_i, averaged into mAP;
+* INP = R / r_R, averaged into ``minp`` (``tfreid.metrics.minp``);
 * MRR: mean of 1 / r_1;
 * R-precision: #{i : r_i <= R} / R;
 * MAP@R (Musgrave et al., "A Metric Learning Reality Check", ECCV 2020):
@@ -23,29 +25,22 @@ from typing import Any
 import numpy as np
 
 from tfreid.metrics.classification import cluster_labels, recall_at_k
-from tfreid.metrics.ranking import Metric, match_ranks, scores_of_ranks
+from tfreid.metrics.measure import FROM_RANKS, Evaluation, Scores, measures
+from tfreid.metrics.ranking import Metric, match_ranks
 
 RANKS = (1, 5, 10, 20)
 RECALL_KS = (1, 2, 4, 8)
 
 
 def rank_measures(ranks: list[np.ndarray], ks: tuple[int, ...] = RANKS) -> dict[str, Any]:
-    """rank-k, mAP, precision@1, MRR, R-precision and MAP@R of ``match_ranks``' output."""
-    scores = scores_of_ranks(ranks, max(ks))
-    scored = [r for r in ranks if len(r)]
-    reciprocal, r_precision, map_at_r = [], [], []
-    for r in scored:
-        within = r <= len(r)
-        reciprocal.append(1.0 / r[0])
-        r_precision.append(within.mean())
-        map_at_r.append(np.sum(np.arange(1, len(r) + 1)[within] / r[within]) / len(r))
-    cmc = scores["cmc"]
-    return {**{f"rank{k}": float(cmc[k - 1]) for k in ks if k <= len(cmc)},
-            "mAP": scores["mAP"], "precision_at_1": float(cmc[0]),
-            "mrr": float(np.mean(reciprocal)), "r_precision": float(np.mean(r_precision)),
-            "map_at_r": float(np.mean(map_at_r)), "cmc": cmc,
-            "num_queries": scores["num_queries"],
-            "num_invalid_queries": scores["num_invalid_queries"]}
+    """rank-k for ``ks`` and every registered measure computed from the ranks alone (mAP,
+    mINP, precision@1, MRR, R-precision, MAP@R) of ``match_ranks``' output, with the CMC
+    curve and the query counts (a ``Scores``)."""
+    evaluation = Evaluation.of_ranks(ranks, max(ks))
+    chosen = [m for m in measures(source=FROM_RANKS) if m.rank is None]
+    scores = evaluation.scores(chosen)
+    cmc = evaluation.cmc
+    return Scores({**{f"rank{k}": float(cmc[k - 1]) for k in ks if k <= len(cmc)}, **scores})
 
 
 def evaluate_retrieval(
@@ -59,7 +54,7 @@ def evaluate_retrieval(
     Example::
 
         report = evaluate_retrieval(q, q_ids, g, g_ids, q_cams, g_cams)
-        report["mAP"], report["map_at_r"], report["recall_at_1"], report["ami"]
+        report.map_at_r, report.recall_at_1, report.ami
     """
     ranks = match_ranks(query_embeddings, query_ids, gallery_embeddings, gallery_ids,
                         query_cameras, gallery_cameras, metric)

@@ -1,14 +1,8 @@
 """The compression sweep of paper 001: methods x target dims x precisions, with the bytes.
 
-Methods, from a trained baseline of D dims (see ``compressed_encoders``):
-
-* ``slicing``: a fresh encoder sliced to d dims at initialisation, trained
-  with the baseline's full budget;
-* ``low_rank``: the baseline's head factorised at rank d (r-dim output),
-  fine-tuned for ``finetune_fraction`` of the baseline's epochs;
-* ``pruning``: iterative, D -> D/2 -> ... -> d, dropping the dims of smallest
-  norm, each step retrained for ``finetune_fraction`` of the baseline's epochs
-  (paper 001: 20 %).
+Methods, from a trained baseline of D dims: the entries of ``tfreid.catalog.COMPRESSIONS``
+(``tfreid.experiments.compression_methods``: ``slicing``, ``low_rank``, ``pruning``), each
+fine-tuning for ``finetune_fraction`` of the baseline's epochs (slicing: the full budget).
 
 Precisions: ``float32``; ``int8`` (the float model's embeddings stored as int8
 codes, searched on the codes); ``int8-qat`` (quantization-aware fine-tuning of
@@ -23,22 +17,18 @@ from pathlib import Path
 from typing import Any
 
 from tfreid.backend import keras
+from tfreid.catalog import COMPRESSIONS
 from tfreid.compression.accounting import (
     bytes_per_embedding,
     compression_ratio,
     keras_model_bytes,
 )
 from tfreid.compression.evaluation import rank_float, rank_int8
-from tfreid.compression.low_rank import low_rank_factorize
-from tfreid.compression.names import COMPRESSION_METHODS as METHODS
-from tfreid.compression.names import PRECISIONS
+from tfreid.compression.names import EMBEDDING_PRECISIONS
 from tfreid.compression.quantization import CALIBRATION_IMAGES, quantize_encoder
-from tfreid.compression.selection import prune_dimensions, sliced_encoder
-from tfreid.compression.tflite import TFLiteEmbedder, to_tflite
-from tfreid.data.reader import SplitArrays
+from tfreid.compression.tflite import to_tflite
 from tfreid.errors import ConfigError
-from tfreid.evaluation.embedding import embed
-from tfreid.models import build_encoder
+from tfreid.inference.embedder import embedder_for
 from tfreid.training.config import RunConfig
 from tfreid.training.engine import fine_tune
 
@@ -48,16 +38,17 @@ class CompressionSweep:
     """What to sweep; ``dims`` below the baseline's D (``halving_dims`` by default)."""
 
     dims: tuple[int, ...]
-    methods: tuple[str, ...] = METHODS
-    precisions: tuple[str, ...] = PRECISIONS
+    methods: tuple[str, ...] = COMPRESSIONS.names()
+    precisions: tuple[str, ...] = EMBEDDING_PRECISIONS
     finetune_fraction: float = 0.2
     tflite_io: str = "int8"
 
     def check(self, baseline_dim: int) -> None:
-        unknown = set(self.methods) - set(METHODS) | set(self.precisions) - set(PRECISIONS)
+        unknown = (set(self.methods) - set(COMPRESSIONS)
+                   | set(self.precisions) - set(EMBEDDING_PRECISIONS))
         if unknown:
             raise ConfigError(f"unknown methods / precisions {sorted(unknown)}; choose from "
-                              f"{', '.join(METHODS)} / {', '.join(PRECISIONS)}")
+                              f"{', '.join(COMPRESSIONS)} / {', '.join(EMBEDDING_PRECISIONS)}")
         if not self.dims or min(self.dims) < 1 or max(self.dims) >= baseline_dim:
             raise ConfigError(f"target dims must lie in [1, {baseline_dim - 1}] below the "
                               f"baseline's {baseline_dim}, got {list(self.dims)}")
@@ -72,36 +63,25 @@ def halving_dims(dim: int, smallest: int = 8) -> tuple[int, ...]:
     return tuple(dims)
 
 
-def compressed_encoders(baseline: keras.Model, config: RunConfig,
-                        data: dict[str, SplitArrays], sweep: CompressionSweep,
+def compressed_encoders(baseline: keras.Model, config: RunConfig, data: dict[str, Any],
+                        sweep: CompressionSweep,
                         log_root: Path) -> Iterator[tuple[str, int, keras.Model, int]]:
-    """(method, dim, encoder, epochs trained) for every method and target dim: on top of
-    the baseline (low-rank, pruning: all steps so far), or from scratch (slicing)."""
-    full_dim = int(baseline.output_shape[-1])
+    """(method, dim, encoder, epochs trained) for every method (``COMPRESSIONS``) and target
+    dim, the dims in descending order."""
     short = max(1, round(sweep.finetune_fraction * config.epochs))
+    dims = tuple(sorted(sweep.dims, reverse=True))
     for method in sweep.methods:
-        current = baseline
-        for step, dim in enumerate(sorted(sweep.dims, reverse=True), start=1):
-            logdir = log_root / f"{method}{dim}"
-            if method == "slicing":
-                keras.utils.set_random_seed(config.seed)
-                fresh = build_encoder(config.backbone, config.image_shape(), full_dim,
-                                      **config.encoder_options())
-                yield method, dim, fine_tune(sliced_encoder(fresh, dim), config, data,
-                                             config.epochs, logdir), config.epochs
-            elif method == "low_rank":
-                encoder = low_rank_factorize(baseline, dim, output="low")
-                yield method, dim, fine_tune(encoder, config, data, short, logdir), short
-            else:
-                current = fine_tune(prune_dimensions(current, dim), config, data, short, logdir)
-                yield method, dim, current, short * step
+        for dim, encoder, epochs in COMPRESSIONS.get(method)(baseline, dims, config, data,
+                                                             short, log_root):
+            yield method, dim, encoder, epochs
 
 
-def precision_rows(encoder: keras.Model, config: RunConfig, data: dict[str, SplitArrays],
+def precision_rows(encoder: keras.Model, config: RunConfig, data: dict[str, Any],
                    sweep: CompressionSweep, logdir: Path) -> Iterator[dict[str, Any]]:
     """One partial row (precision, scores, model bytes) per precision of ``sweep``."""
     query, gallery = data["query"], data["gallery"]
-    q, g = embed(encoder, query.images), embed(encoder, gallery.images)
+    float_embedder = embedder_for(encoder)
+    q, g = float_embedder.embed(query.images), float_embedder.embed(gallery.images)
     model_bytes = keras_model_bytes(encoder)
     if "float32" in sweep.precisions:
         yield {"precision": "float32", **rank_float(q, g, query, gallery),
@@ -112,14 +92,15 @@ def precision_rows(encoder: keras.Model, config: RunConfig, data: dict[str, Spli
         epochs = max(1, round(sweep.finetune_fraction * config.epochs))
         qat = quantize_encoder(encoder, "all", data["train"].images[:CALIBRATION_IMAGES])
         qat = fine_tune(qat, config, data, epochs, logdir / "qat")
-        tflite = TFLiteEmbedder(to_tflite(qat, sweep.tflite_io))
-        q8, g8 = tflite(query.images), tflite(gallery.images)
+        model = to_tflite(qat, sweep.tflite_io)
+        tflite = embedder_for(model)
+        q8, g8 = tflite.embed(query.images), tflite.embed(gallery.images)
         yield {"precision": "int8-qat", **rank_int8(q8, g8, query, gallery),
-               "model_bytes": len(tflite.model), "qat_epochs": epochs}
+               "model_bytes": len(model), "qat_epochs": epochs}
 
 
 def run_compression_sweep(baseline: keras.Model, config: RunConfig,
-                          data: dict[str, SplitArrays], sweep: CompressionSweep, log_root: Path,
+                          data: dict[str, Any], sweep: CompressionSweep, log_root: Path,
                           progress: Callable[[str], None] = print) -> list[dict[str, Any]]:
     """Every (method, dim, precision) row, the baseline's first; see the module docstring."""
     full_dim = int(baseline.output_shape[-1])
