@@ -4,10 +4,14 @@ of embeddings, identities and file names, or straight into a saved index."""
 import argparse
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tfreid.cli.errors import run_cli
 from tfreid.cli.parsing import ArgumentParser
 from tfreid.option_types import fraction, positive_int
+
+if TYPE_CHECKING:  # the data layer is imported when a command runs, not at parsing
+    from tfreid.data.dataset import Dataset
 
 
 def add_model_argument(parser: argparse.ArgumentParser) -> None:
@@ -29,16 +33,24 @@ def add_image_arguments(parser: argparse.ArgumentParser, split: str) -> None:
                             "fewer of larger ones)")
 
 
-def image_source(args: argparse.Namespace, image_size: tuple[int, int]):
-    """The ImageSource the image arguments name."""
-    from tfreid.data import ensure_default_dataset
+def dataset_of(args: argparse.Namespace) -> "Dataset | None":
+    """The ``Dataset`` of ``--dataset`` (None: the embedded default), opened once; None with
+    ``--images``."""
+    from tfreid.data import Dataset
+
+    return None if args.images else Dataset.open(args.dataset)
+
+
+def image_source(args: argparse.Namespace, dataset: "Dataset | None",
+                 image_size: tuple[int, int]):
+    """The ImageSource the image arguments name: ``--images``, or ``--split`` of ``dataset``
+    (``dataset_of(args)``)."""
     from tfreid.inference.embedder import batch_size_for
-    from tfreid.workflows.retrieval import dataset_source, files_source
+    from tfreid.workflows.image_sources import dataset_source, files_source
 
     if args.images:
         return files_source(args.images, image_size, args.batch_size or batch_size_for(
             image_size), args.limit)
-    dataset = args.dataset or ensure_default_dataset()
     return dataset_source(dataset, args.split, image_size, args.limit)
 
 
@@ -88,13 +100,11 @@ def check_outputs(args: argparse.Namespace) -> None:
         raise ConfigError("--calibrate-split needs --index and images from --dataset")
 
 
-def calibrate_on(index, embedder, args: argparse.Namespace):
-    """The index's threshold from the held-out split ``--calibrate-split``."""
-    from tfreid.data import ensure_default_dataset
-    from tfreid.workflows.retrieval import dataset_source, embed_source
+def calibrate_on(index, embedder, dataset: "Dataset", args: argparse.Namespace):
+    """The index's threshold from the held-out split ``--calibrate-split`` of ``dataset``."""
+    from tfreid.workflows.image_sources import dataset_source, embed_source
 
-    held_out = dataset_source(args.dataset or ensure_default_dataset(), args.calibrate_split,
-                              embedder.image_size)
+    held_out = dataset_source(dataset, args.calibrate_split, embedder.image_size)
     return index.calibrate(embed_source(embedder, held_out, args.batch_size),
                            held_out.identities, args.target, args.value)
 
@@ -106,11 +116,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         from tfreid.inference.embedder import embedder_for
         from tfreid.retrieval import EmbeddingIndex
         from tfreid.retrieval.names import DEFAULT_PARAMETERS
-        from tfreid.workflows.retrieval import build_index, embed_source, write_embeddings
+        from tfreid.workflows.image_sources import embed_source, write_embeddings
+        from tfreid.workflows.indexing import build_index
 
         check_outputs(args)
         embedder = embedder_for(args.model)
-        source = image_source(args, embedder.image_size)
+        dataset = dataset_of(args)
+        source = image_source(args, dataset, embedder.image_size)
         if args.out:
             embeddings = embed_source(embedder, source, args.batch_size)
             write_embeddings(args.out, embeddings, source, embedder.name, args.overwrite)
@@ -121,7 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         planned.check_training_size(len(source))  # before embedding, not after
         index = build_index(embedder, source, args.metric, args.kind, args.batch_size,
                             **parameters)
-        chosen = calibrate_on(index, embedder, args) if args.calibrate_split else None
+        chosen = calibrate_on(index, embedder, dataset, args) if args.calibrate_split else None
         index.save(args.index, overwrite=args.overwrite)
         print(f"written: {args.index} ({len(index)} entries, {args.kind}, {args.metric})")
         if chosen is not None:

@@ -48,19 +48,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     def command() -> int:
         from pathlib import Path
 
-        from tfreid.data import ensure_default_dataset
+        from tfreid.data import Dataset
         from tfreid.errors import OutputError
         from tfreid.inference.embedder import embedder_for
         from tfreid.io.atomic import write_json
         from tfreid.io.outputs import check_parent_folder
-        from tfreid.workflows.retrieval import evaluate_model
+        from tfreid.workflows.indexing import evaluate_model
 
         if args.out and Path(args.out).exists() and not args.overwrite:
             raise OutputError(f"{args.out} already exists; use --overwrite to replace it")
         if args.out:
             check_parent_folder(args.out)
         embedder = embedder_for(args.model)  # a damaged model fails before any other work
-        dataset = args.dataset or ensure_default_dataset()
+        dataset = Dataset.open(args.dataset)
         report = evaluate_model(embedder, dataset, args.query_split, args.gallery_split,
                                 args.metric, args.batch_size)
         print(format_report(report))

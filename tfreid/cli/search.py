@@ -5,7 +5,7 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-from tfreid.cli.embed import add_image_arguments, image_source
+from tfreid.cli.embed import add_image_arguments, dataset_of, image_source
 from tfreid.cli.errors import run_cli
 from tfreid.cli.parsing import ArgumentParser
 from tfreid.option_types import positive_int
@@ -49,7 +49,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from tfreid.io.atomic import atomic_file
         from tfreid.io.outputs import check_parent_folder
         from tfreid.retrieval import EmbeddingIndex
-        from tfreid.workflows.retrieval import embed_source, ranked_image, search_table
+        from tfreid.workflows.image_sources import embed_source
+        from tfreid.workflows.indexing import ranked_image, search_table
 
         image = Path(args.image) if args.image else None
         if image is not None and image.exists() and not args.overwrite:
@@ -61,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if embedder.dim != index.dim:
             raise DataError(f"the model gives {embedder.dim}-d embeddings, the index holds "
                             f"{index.dim}-d ones")
-        queries = image_source(args, embedder.image_size)
+        queries = image_source(args, dataset_of(args), embedder.image_size)
         result = index.search(embed_source(embedder, queries, args.batch_size), args.k)
         result.identities = result.identities.astype(str)
         rows = list(range(min(args.rows, len(queries))))

@@ -207,7 +207,13 @@ class RunConfig:
         return [size] * self.members
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The settings, with every option of a known backbone (defaults filled in), so
+        two configs of one run give one dict whichever options were named."""
+        settings = asdict(self)
+        if self.backbone in BACKBONES and \
+                set(self.backbone_options) <= BACKBONES.get(self.backbone).option_names():
+            settings["backbone_options"] = asdict(self.backbone_settings())
+        return settings
 
     @classmethod
     def from_dict(cls, settings: dict[str, Any]) -> "RunConfig":
