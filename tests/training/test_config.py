@@ -41,7 +41,9 @@ def test_an_application_backbone_written_before_keeps_its_weights_file():
 def test_backbone_options_by_name_as_shared_fields_are():
     config = RunConfig.for_method("triplet", downscale=3, width=2.0, image_size=256,
                                   num_triplets=100)
-    assert config.backbone_options == {"downscale": 3, "width": 2.0}
+    assert config.backbone_options == {"activation": "relu", "downscale": 3, "width": 2.0}
+    assert RunConfig(backbone_options={"width": 2.0}) == RunConfig(
+        backbone_options={"width": 2.0, "activation": "relu", "downscale": 1})
     assert config.options == {"num_triplets": 100}
     assert (config.setting("downscale"), config.setting("activation")) == (3, "relu")
     assert config.replace(downscale=4).setting("downscale") == 4

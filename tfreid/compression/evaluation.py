@@ -12,6 +12,7 @@ from tfreid.compression.int8_storage import (
 )
 from tfreid.data.reader import SplitArrays
 from tfreid.metrics import evaluate_ranking
+from tfreid.metrics.measures import MAP, RANK1
 
 
 def rank_float(query_embeddings: np.ndarray, gallery_embeddings: np.ndarray,
@@ -19,7 +20,7 @@ def rank_float(query_embeddings: np.ndarray, gallery_embeddings: np.ndarray,
     """rank-1 and mAP of float32 embeddings (Euclidean distance)."""
     scores = evaluate_ranking(query_embeddings, query.identities, gallery_embeddings,
                               gallery.identities, query.cameras, gallery.cameras)
-    return {"rank1": scores["rank1"], "mAP": scores["mAP"]}
+    return {RANK1.key: scores[RANK1.key], MAP.key: scores[MAP.key]}
 
 
 def rank_int8(query_embeddings: np.ndarray, gallery_embeddings: np.ndarray,
@@ -37,4 +38,4 @@ def rank_int8(query_embeddings: np.ndarray, gallery_embeddings: np.ndarray,
                               gallery.identities, query.cameras, gallery.cameras,
                               metric=distances)
     error = float(np.abs(gallery_codes.decode() - gallery_embeddings).max())
-    return {"rank1": scores["rank1"], "mAP": scores["mAP"], "storage_max_error": error}
+    return {RANK1.key: scores[RANK1.key], MAP.key: scores[MAP.key], "storage_max_error": error}

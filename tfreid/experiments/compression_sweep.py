@@ -29,6 +29,7 @@ from tfreid.compression.quantization import CALIBRATION_IMAGES, quantize_encoder
 from tfreid.compression.tflite import to_tflite
 from tfreid.errors import ConfigError
 from tfreid.inference.embedder import embedder_for
+from tfreid.metrics.measures import MAP
 from tfreid.training.config import RunConfig
 from tfreid.training.engine import fine_tune
 
@@ -118,7 +119,7 @@ def run_compression_sweep(baseline: keras.Model, config: RunConfig,
                          "extra_epochs": extra_epochs + row.get("qat_epochs", 0),
                          "eval_seconds": time.perf_counter() - started})
         progress(f"{method} {dim}: " + ", ".join(
-            f"{r['precision']} mAP {r['mAP']:.3f}" for r in rows if r["method"] == method
+            f"{r['precision']} mAP {r[MAP.key]:.3f}" for r in rows if r["method"] == method
             and r["dim"] == dim))
 
     add("baseline", full_dim, baseline, 0)

@@ -16,6 +16,7 @@ from typing import Any
 
 from tfreid.experiments.resumable import Finished, resumable_rows
 from tfreid.metrics.measure import EPOCH, SWEEP, keys
+from tfreid.metrics.measures import MAP, RANK1
 from tfreid.training.config import RunConfig
 from tfreid.training.run_folder import finished_results
 
@@ -78,8 +79,8 @@ def run_sweep(
         remaining = done.seconds / done.number * (done.todo - done.number)
         how = f"finished before, row restored from {config.logdir}/results.json; " \
             if done.restored else ""
-        progress(f"run {done.number}/{done.todo} {config.run_name}: rank-1 {row['rank1']:.3f}, "
-                 f"mAP {row['mAP']:.3f}, {row['epochs']} epochs; {how}"
+        progress(f"run {done.number}/{done.todo} {config.run_name}: rank-1 {row[RANK1.key]:.3f}, "
+                 f"mAP {row[MAP.key]:.3f}, {row['epochs']} epochs; {how}"
                  f"{_duration(done.seconds)} so far, about {_duration(remaining)} left")
 
     return resumable_rows(plan, run_one, results_path, restore, report)

@@ -24,6 +24,7 @@ from typing import Any
 
 from tfreid.experiments.resumable import Finished, resumable_rows
 from tfreid.experiments.self_supervised_data import PRETRAIN_SOURCE, ensure_study_dataset
+from tfreid.metrics.measures import MAP
 from tfreid.training.config import RunConfig
 from tfreid.training.run_folder import finished_results
 
@@ -140,7 +141,7 @@ def run_study(datasets: tuple[str, ...], seeds: tuple[int, ...], root: Path, out
     def report(done: Finished) -> None:
         dataset, method, start, seed = plan[done.key]
         progress(f"{done.position}/{done.total} {dataset} {method} ({start}, seed {seed}): R@1 "
-                 f"{done.row['recall_at_1']:.3f}, mAP {done.row['mAP']:.3f}; "
+                 f"{done.row['recall_at_1']:.3f}, mAP {done.row[MAP.key]:.3f}; "
                  f"{done.seconds:.0f} s so far")
 
     return resumable_rows(plan, run_one, out / "results.jsonl", progress=report)

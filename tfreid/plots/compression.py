@@ -5,6 +5,7 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
+from tfreid.metrics.measures import MAP
 from tfreid.plots.common import save_figure
 
 
@@ -13,23 +14,23 @@ def plot_map_vs_bytes(rows: list[dict[str, Any]], path: str | Path) -> Path:
     figure = Figure(figsize=(6.4, 4.4))
     axis = figure.add_subplot(1, 1, 1)
     base = next(r for r in rows if r["method"] == "baseline" and r["precision"] == "float32")
-    axis.axhline(base["mAP"], color="grey", linestyle="--", label="baseline float32")
-    axis.axhline(0.96 * base["mAP"], color="grey", linestyle=":", label="-4 % mAP")
+    axis.axhline(base[MAP.key], color="grey", linestyle="--", label="baseline float32")
+    axis.axhline(0.96 * base[MAP.key], color="grey", linestyle=":", label="-4 % mAP")
     lines = {}
     for row in rows:
         if row["method"] != "baseline":
             lines.setdefault(f"{row['method']} {row['precision']}", []).append(row)
-    data = {"baseline_mAP": base["mAP"], "lines": {}}
+    data = {"baseline_mAP": base[MAP.key], "lines": {}}
     methods = list(dict.fromkeys(label.split()[0] for label in lines))
     styles = {"float32": ("-", "o"), "int8": ("--", "s"), "int8-qat": (":", "^")}
     for label, points in lines.items():
         method, precision = label.split()
         points = sorted(points, key=lambda r: r["bytes_per_embedding"])
-        x, y = [p["bytes_per_embedding"] for p in points], [p["mAP"] for p in points]
+        x, y = [p["bytes_per_embedding"] for p in points], [p[MAP.key] for p in points]
         linestyle, marker = styles.get(precision, ("-", "o"))
         axis.plot(x, y, color=f"C{methods.index(method)}", linestyle=linestyle, marker=marker,
                   label=label)
-        data["lines"][label] = {"bytes_per_embedding": x, "mAP": y}
+        data["lines"][label] = {"bytes_per_embedding": x, MAP.key: y}
     axis.set_xscale("log", base=2)
     axis.set_xlabel("bytes per stored embedding")
     axis.set_ylabel("mAP (held-out identities)")

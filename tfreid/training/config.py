@@ -206,14 +206,15 @@ class RunConfig:
             raise ConfigError(f"{self.members} members cannot share {self.embedding_dim} dims")
         return [size] * self.members
 
-    def to_dict(self) -> dict[str, Any]:
-        """The settings, with every option of a known backbone (defaults filled in), so
-        two configs of one run give one dict whichever options were named."""
-        settings = asdict(self)
+    def __post_init__(self) -> None:
+        """Every option of a known backbone, its defaults filled in, so two configs of one
+        run are equal whichever options were named (unknown ones are left for ``check``)."""
         if self.backbone in BACKBONES and \
                 set(self.backbone_options) <= BACKBONES.get(self.backbone).option_names():
-            settings["backbone_options"] = asdict(self.backbone_settings())
-        return settings
+            self.backbone_options = asdict(self.backbone_settings())
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
     @classmethod
     def from_dict(cls, settings: dict[str, Any]) -> "RunConfig":

@@ -144,7 +144,7 @@ def train(config: RunConfig, verbose: int = 2) -> dict[str, Any]:
     Example::
 
         results = train(RunConfig.for_method("batch", loss="multi_similarity", epochs=10))
-        results["test"]["mAP"], results["best_epoch"]
+        results["test"][MAP.key], results["best_epoch"]
     """
     method = make_method(config)
     placement = Placement.of(config)

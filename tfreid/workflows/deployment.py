@@ -33,6 +33,7 @@ from tfreid.inference.embedder import embedder_for
 from tfreid.inference.tflite import TFLiteModel
 from tfreid.io.atomic import atomic_directory, write_json
 from tfreid.io.outputs import check_new_output
+from tfreid.metrics.measures import MAP
 from tfreid.training.engine import fine_tune
 from tfreid.workflows.baseline import baseline_from_run
 
@@ -82,7 +83,7 @@ def export_run(run_dir: str | Path, out_dir: str | Path, qat_epochs: int = 2,
             "tflite_mean_error": float(int8_error.mean()),
             "tflite_output_step": step or None,
             "float": float_scores, "tflite_int8": int8_scores,
-            "mAP_delta": int8_scores["mAP"] - float_scores["mAP"],
+            "mAP_delta": int8_scores[MAP.key] - float_scores[MAP.key],
             "bytes": {"float": folder_bytes(staging / "float"),
                       "qat": folder_bytes(staging / "qat"), "int8.tflite": len(model)},
         }
