@@ -2,10 +2,12 @@
 TensorFlow loads."""
 
 import os
+from importlib import metadata
 
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 
 import pytest  # noqa: E402
+from packaging.version import Version  # noqa: E402
 
 from tfreid.data.default import make_surfaces  # noqa: E402
 from tfreid.data.surfaces import SurfaceConfig  # noqa: E402
@@ -35,13 +37,30 @@ def learnable_dataset(tmp_path_factory):
     return out
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items):
     """Under ``--dist loadgroup`` the tests of a module with a module-scoped fixture (a
     trained run, a compared set of replica runs) go to one worker, so the fixture is built
-    once; the other tests are spread one by one."""
+    once; the other tests are spread one by one. ``tryfirst``: xdist's worker reads the
+    groups in its own hook of this name, which would otherwise run before this one (this
+    conftest is loaded before the worker registers it) and see none."""
     for item in items:
         definitions = getattr(item, "_fixtureinfo", None)
         scopes = {defs[-1].scope for defs in definitions.name2fixturedefs.values()} \
             if definitions else set()
         if "module" in scopes:
             item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+
+
+
+def pytest_configure(config):
+    """Stop where ``--dist loadgroup`` would silently not group: pytest-xdist <= 3.8 marks a
+    group by renaming the test, which pytest 9.2 ignores (pytest-dev/pytest-xdist#1386), and
+    every module fixture would then be built on both workers (a minute more)."""
+    if config.getoption("dist", default="no") != "loadgroup":
+        return
+    xdist = Version(metadata.version("pytest-xdist"))
+    if Version(pytest.__version__) >= Version("9.2") and xdist <= Version("3.8.0"):
+        raise pytest.UsageError(f"--dist loadgroup does not group tests with pytest "
+                                f"{pytest.__version__} and pytest-xdist {xdist}: install "
+                                "setup.cfg's dev extra (pytest<9.2)")
