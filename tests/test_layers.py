@@ -5,7 +5,9 @@
 ``tfreid.catalog``: it is the registry, so its targets may name any layer; what is
 checked there is that each target exists and that every module that resolves a
 registry's entries (``REGISTRY.get`` or ``REGISTRY[...]``) is of a layer at or above
-every target of that registry.
+every target of that registry. The other is ``tfreid.load_model``: the top-level package
+imports ``tfreid.keras_objects`` (which imports every module registering Keras objects)
+inside that function, so ``import tfreid`` stays light.
 """
 
 import ast
@@ -22,7 +24,7 @@ LAYERS = [
     {"data", "losses", "metrics", "models", "plots", "nn", "inference"},
     {"evaluation", "export", "compression", "retrieval"},
     {"callbacks"},
-    {"training"},
+    {"training", "keras_objects"},
     {"workflows", "experiments"},
     {"cli"},
 ]
@@ -50,12 +52,14 @@ def imports_of(path: Path) -> list[str]:
 
 
 MODULES = sorted(PACKAGE.rglob("*.py"))
+ENTRY_POINTS = {"tfreid": {"tfreid.keras_objects"}}  # tfreid.load_model, imported when called
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_no_module_imports_a_higher_layer(path):
     own = layer_of(module_name(path))
-    upward = [name for name in imports_of(path) if layer_of(name) > own]
+    allowed = ENTRY_POINTS.get(module_name(path), set())
+    upward = [name for name in imports_of(path) if layer_of(name) > own and name not in allowed]
     assert not upward, f"{module_name(path)} (layer {own}) imports {upward}"
 
 

@@ -29,6 +29,11 @@ class ConfigError(TfreidError):
     """An option or argument value that tfreid does not accept."""
 
 
+class MissingArgumentsError(ConfigError, TypeError):
+    """A class built without the arguments it has no default for (``keras.losses.get`` of
+    a loss's bare name, say): a ConfigError and, as Python's own, a TypeError."""
+
+
 class TrainingError(TfreidError):
     """Training that cannot go on (for example a loss that became NaN)."""
 

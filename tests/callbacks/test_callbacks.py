@@ -2,11 +2,20 @@
 through Keras serialization; the epoch log prints counts as integers."""
 
 import io
+import json
 
+import numpy as np
 import pytest
 
 from tfreid.backend import keras
-from tfreid.callbacks import BestModelCheckpoint, CorrelationMonitor, EpochLogger, ResumeTraining
+from tfreid.callbacks import (
+    BestModelCheckpoint,
+    CorrelationMonitor,
+    EmbeddingProjector,
+    EpochLogger,
+    PairImages,
+    ResumeTraining,
+)
 from tfreid.data import load_split, split_dataset
 from tfreid.evaluation import evaluate_encoder
 
@@ -44,6 +53,29 @@ def test_monitor_takes_split_arrays_plain_arrays_or_a_dataset(tiny_dataset, enco
 def test_plain_callbacks_round_trip(callback):
     clone = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(callback))
     assert type(clone) is type(callback) and clone.get_config() == callback.get_config()
+
+
+def test_data_callbacks_config_holds_their_settings(encoder):
+    # The encoder and the data are left out of get_config; the settings round-trip.
+    rng = np.random.default_rng(0)
+    split = (rng.integers(0, 255, (4, 40, 40, 3)).astype(np.uint8), np.array([0, 0, 1, 1]),
+             np.array([0, 1, 0, 1]))
+    pairs = ({"image_a": split[0], "image_b": split[0]}, {"logit": np.array([1, 0, 1, 0])})
+    cases = [
+        (CorrelationMonitor(encoder, split, split, every_n_epochs=3, metric="cosine",
+                            log_dir="logs/v", ranked_queries=2),
+         {"every_n_epochs": 3, "metric": "cosine", "log_dir": "logs/v", "ranked_queries": 2},
+         lambda config: CorrelationMonitor(encoder, split, split, **config)),
+        (PairImages("logs/p", pairs, rows=3), {"log_dir": "logs/p", "rows": 3},
+         lambda config: PairImages(pairs=pairs, **config)),
+        (EmbeddingProjector(encoder, split, split, "logs/e", every_n_epochs=5),
+         {"log_dir": "logs/e", "every_n_epochs": 5},
+         lambda config: EmbeddingProjector(encoder, split, split, **config)),
+    ]
+    for callback, expected, rebuild in cases:
+        config = callback.get_config()
+        assert config == expected and json.loads(json.dumps(config)) == config
+        assert rebuild(config).get_config() == config
 
 
 def test_epoch_logger_prints_counts_as_integers():

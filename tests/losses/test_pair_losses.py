@@ -63,3 +63,30 @@ def test_losses_serialize_through_keras():
     config = keras.losses.serialize(ContrastivePairLoss(margin=0.3))
     clone = keras.losses.deserialize(config)
     assert isinstance(clone, ContrastivePairLoss) and clone.margin == pytest.approx(0.3)
+
+
+def reference_pair_loss(loss, y: float, p: float) -> float:
+    if isinstance(loss, ContrastivePairLoss):
+        return y * p**2 + (1 - y) * max(loss.margin - p, 0.0) ** 2
+    return -(y * np.log(1 / (1 + np.exp(-p))) + (1 - y) * np.log(1 - 1 / (1 + np.exp(-p))))
+
+
+@pytest.mark.parametrize("make", [lambda **kw: ContrastivePairLoss(margin=0.8, **kw),
+                                  lambda **kw: BinaryVerificationPairLoss(**kw)])
+@pytest.mark.parametrize("pred_shape", [(4,), (4, 1)])
+def test_pair_losses_are_per_sample_like_keras_losses(make, pred_shape):
+    # reduction="none" gives one value per pair, (B,), for y_pred (B, 1) or (B,), like
+    # keras.losses.MeanSquaredError; the default reduction is the mean of those values.
+    y = np.array([1, 0, 1, 0], dtype=np.float32)
+    pred = np.array([0.3, 0.5, 1.2, -0.4], dtype=np.float32)
+    expected = [reference_pair_loss(make(), yi, pi) for yi, pi in zip(y, pred, strict=True)]
+    per_pair = make(reduction="none")(y.reshape(pred_shape), pred.reshape(pred_shape)).numpy()
+    assert per_pair.shape == (4,)
+    assert per_pair.shape == keras.losses.MeanSquaredError(reduction="none")(
+        y.reshape(-1, 1), pred.reshape(-1, 1)).shape
+    np.testing.assert_allclose(per_pair, expected, rtol=1e-5, atol=1e-7)
+    reduced = make()(y, pred.reshape(pred_shape)).numpy()
+    assert reduced.shape == () and reduced == pytest.approx(np.mean(expected), rel=1e-5)
+    weights = np.array([1.0, 0.0, 2.0, 1.0], dtype=np.float32)
+    weighted = make()(y, pred.reshape(pred_shape), sample_weight=weights).numpy()
+    assert weighted == pytest.approx(np.dot(weights, expected) / 4, rel=1e-5)

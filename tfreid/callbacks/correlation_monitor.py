@@ -97,8 +97,16 @@ class CorrelationMonitor(keras.callbacks.Callback):
         self.every_n_epochs = every_n_epochs
         self.metric = metric
         self.log_dir = log_dir
+        self.ranked_queries = ranked_queries
         count = min(ranked_queries, len(self.query))
         self.ranked_rows = np.unique(np.linspace(0, len(self.query) - 1, count).astype(int))
+
+    def get_config(self) -> dict[str, Any]:
+        """The JSON-able settings; the ``encoder`` and the ``query`` and ``gallery`` data
+        are left out (as Keras leaves out arguments it cannot serialise) and must be
+        passed again to rebuild the callback."""
+        return {"every_n_epochs": self.every_n_epochs, "metric": self.metric,
+                "log_dir": self.log_dir, "ranked_queries": self.ranked_queries}
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if logs is None or (epoch + 1) % self.every_n_epochs:

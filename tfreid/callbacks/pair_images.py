@@ -26,6 +26,11 @@ class PairImages(keras.callbacks.Callback):
         self.pairs = pairs
         self.rows = rows
 
+    def get_config(self) -> dict[str, Any]:
+        """The JSON-able settings; the ``pairs`` batch (arrays) is left out (as Keras leaves
+        out arguments it cannot serialise) and must be passed again to rebuild the callback."""
+        return {"log_dir": self.log_dir, "rows": self.rows}
+
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         inputs, targets = self.pairs
         label = np.asarray(next(iter(targets.values())))

@@ -14,6 +14,7 @@ points go in, evenly spaced.
 import json
 import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -117,6 +118,12 @@ class EmbeddingProjector(keras.callbacks.Callback):
         super().__init__()
         self.encoder, self.log_dir, self.every_n_epochs = encoder, Path(log_dir), every_n_epochs
         self.query, self.gallery = as_split(query), as_split(gallery)
+
+    def get_config(self) -> dict[str, Any]:
+        """The JSON-able settings; the ``encoder`` and the ``query`` and ``gallery`` data
+        are left out (as Keras leaves out arguments it cannot serialise) and must be
+        passed again to rebuild the callback."""
+        return {"log_dir": str(self.log_dir), "every_n_epochs": self.every_n_epochs}
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         if (epoch + 1) % self.every_n_epochs:

@@ -5,9 +5,16 @@ one value per anchor; each is given a ``distance`` and optionally a ``miner``,
 and any of them can be wrapped in ``CrossBatchMemory``. The Siamese twin's pair
 losses take ``(same, distance or logit)`` (``*PairLoss``), ``TripletLoss``
 explicit (B, 3, D) triplets. Every class is registered with Keras
-(``keras.losses.get("MultiSimilarityLoss")`` works).
+(``keras.losses.get("MultiSimilarityLoss")`` works), and each batch loss also under its
+command-line name (``catalog.BATCH_LOSSES``: ``model.compile(loss="multi_similarity")``).
+Those names are only looked up: ``serialize`` still writes ``"tfreid>MultiSimilarityLoss"``,
+so saved models load as before. A loss with arguments that have no default
+(``ProxyNCALoss``, and the wrappers ``CrossBatchMemory``, ``PerMemberLoss``) answers a
+bare name with a one-line ``MissingArgumentsError`` (a ConfigError and a TypeError).
 """
 
+from tfreid.backend import keras
+from tfreid.catalog import BATCH_LOSSES
 from tfreid.losses.binary_verification import BinaryVerificationPairLoss
 from tfreid.losses.contrastive import ContrastiveLoss, ContrastivePairLoss
 from tfreid.losses.cosine_pairs import (
@@ -27,6 +34,18 @@ from tfreid.losses.spreading import SpreadingLoss
 from tfreid.losses.triplet import TripletLoss
 from tfreid.losses.triplet_margin import TripletMarginLoss
 from tfreid.nn.distances import CosineSimilarity, DotProductSimilarity, LpDistance
+
+
+def _register_command_line_names() -> None:
+    """Each batch loss under its command-line name too, for ``keras.losses.get`` and
+    ``compile(loss=...)``; only looked up (custom objects), never what ``serialize`` writes.
+    A name already taken (by another library) is left to it."""
+    custom = keras.utils.get_custom_objects()
+    for name in BATCH_LOSSES.names():
+        custom.setdefault(name, BATCH_LOSSES.get(name))
+
+
+_register_command_line_names()
 
 __all__ = ["Batch", "BatchHardMiner", "BinaryVerificationPairLoss", "ContrastiveLoss",
            "ContrastivePairLoss", "CosineContrastiveLoss", "CosineEmbeddingLoss",

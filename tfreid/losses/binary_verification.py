@@ -23,6 +23,8 @@ class BinaryVerificationPairLoss(keras.losses.Loss):
         super().__init__(name=name, **kwargs)
 
     def call(self, y_true: tf.Tensor, y_pred: tf.Tensor) -> tf.Tensor:
+        """One loss per pair, shape (B,), for ``y_pred`` (B, 1) or (B,)."""
         logits = tf.cast(y_pred, tf.float32)
+        logits = tf.reshape(logits, tf.shape(logits)[:1])
         labels = tf.reshape(tf.cast(y_true, logits.dtype), tf.shape(logits))
         return tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits)

@@ -4,8 +4,9 @@
 
 for a pair at distance d, y = 1 for the same identity. Two forms:
 
-* ``ContrastivePairLoss``: the Siamese twin's form, on ``(same (B,), distance (B,))``
-  (the ``distance`` output of ``build_siamese``);
+* ``ContrastivePairLoss``: the Siamese twin's form, on ``(same, distance)``, each (B,) or
+  (B, 1) (the ``distance`` output of ``build_siamese``), one loss per pair, (B,), with
+  ``reduction="none"`` as Keras's own losses;
 * ``ContrastiveLoss``: a batch loss on ``(labels, embeddings)`` over the pairs of
   a P x K batch (or those a miner keeps). Each anchor's positives and
   negatives weigh equally, as in the pair sampler's 50/50 pairs:
@@ -34,7 +35,9 @@ class ContrastivePairLoss(keras.losses.Loss):
         self.margin = float(margin)
 
     def call(self, y_true: tf.Tensor, y_pred: tf.Tensor) -> tf.Tensor:
+        """One loss per pair, shape (B,), for ``y_pred`` (B, 1) or (B,)."""
         distance = tf.cast(y_pred, tf.float32)
+        distance = tf.reshape(distance, tf.shape(distance)[:1])
         same = tf.reshape(tf.cast(y_true, distance.dtype), tf.shape(distance))
         pull = same * tf.square(distance)
         push = (1.0 - same) * tf.square(tf.maximum(self.margin - distance, 0.0))

@@ -18,7 +18,7 @@ from typing import Any
 
 from tfreid.backend import keras, serializable, tf
 from tfreid.errors import ConfigError
-from tfreid.losses.metric_loss import MetricLoss
+from tfreid.losses.metric_loss import MetricLoss, require_arguments
 
 
 @serializable
@@ -73,8 +73,12 @@ class MemoryBank(keras.layers.Layer):
 class CrossBatchMemory(keras.losses.Loss):
     """Any batch loss, with the memory's rows as extra keys (module docstring)."""
 
-    def __init__(self, loss: MetricLoss | dict, embedding_dim: int, memory_size: int = 1024,
-                 name: str = "cross_batch_memory", **kwargs: Any):
+    def __init__(self, loss: MetricLoss | dict | None = None, embedding_dim: int | None = None,
+                 memory_size: int = 1024, name: str = "cross_batch_memory", **kwargs: Any):
+        # a wrapper: the loss it wraps has no default (one line, not a bare TypeError)
+        require_arguments("CrossBatchMemory(MultiSimilarityLoss(), embedding_dim=..., "
+                          "memory_size=...) (a wrapper: pass the batch loss it wraps)",
+                          loss=loss, embedding_dim=embedding_dim)
         super().__init__(name=name, **kwargs)
         self.loss = keras.saving.deserialize_keras_object(loss) if isinstance(loss, dict) \
             else loss

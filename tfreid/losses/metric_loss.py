@@ -23,8 +23,21 @@ from typing import Any, ClassVar
 
 from tfreid.backend import keras, tf
 from tfreid.distribute.cross_replica import cross_replica_concat
+from tfreid.errors import MissingArgumentsError
 from tfreid.losses.miners import Miner, get_miner
 from tfreid.nn.distances import Distance, get_distance
+
+
+def require_arguments(usage: str, **values: Any) -> None:
+    """MissingArgumentsError (one line, showing ``usage``) if any of ``values`` is None: for
+    the losses that cannot be built from their name alone (``keras.losses.get``)."""
+    missing = [name for name, value in values.items() if value is None]
+    if missing:
+        owner = usage.split("(")[0]
+        raise MissingArgumentsError(f"{owner} needs {' and '.join(missing)}, which have no "
+                                    f"default, so Keras cannot build it from its name alone "
+                                    f"(keras.losses.get, compile(loss=...)): build it as "
+                                    f"{usage}")
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from typing import Any
 
 from tfreid.backend import keras, serializable, tf
+from tfreid.losses.metric_loss import require_arguments
 
 
 @serializable
@@ -19,8 +20,13 @@ class PerMemberLoss(keras.losses.Loss):
         PerMemberLoss(TripletMarginLoss(), member_dims=[33, 33, 33])
     """
 
-    def __init__(self, loss: keras.losses.Loss | dict, member_dims: list[int],
-                 name: str = "per_member_loss", **kwargs: Any):
+    def __init__(self, loss: keras.losses.Loss | dict | None = None,
+                 member_dims: list[int] | None = None, name: str = "per_member_loss",
+                 **kwargs: Any):
+        # a wrapper: the loss it wraps has no default (one line, not a bare TypeError)
+        require_arguments("PerMemberLoss(TripletMarginLoss(), member_dims=[...]) (a wrapper: "
+                          "pass the loss it applies to each member)",
+                          loss=loss, member_dims=member_dims)
         super().__init__(name=name, **kwargs)
         self.loss = keras.saving.deserialize_keras_object(loss) if isinstance(loss, dict) \
             else loss

@@ -20,7 +20,7 @@ import numpy as np
 
 from tfreid.backend import keras, serializable, tf
 from tfreid.errors import ConfigError
-from tfreid.losses.metric_loss import Batch, MetricLoss
+from tfreid.losses.metric_loss import Batch, MetricLoss, require_arguments
 from tfreid.losses.reductions import masked_logsumexp
 from tfreid.nn.distances import require_similarity
 
@@ -59,8 +59,11 @@ class ProxyNCALoss(MetricLoss):
     default_distance = "cosine"
     uses_keys = False
 
-    def __init__(self, num_classes: int, embedding_dim: int, scale: float = 1.0, seed: int = 0,
-                 name: str = "proxy_nca_loss", **kwargs: Any):
+    def __init__(self, num_classes: int | None = None, embedding_dim: int | None = None,
+                 scale: float = 1.0, seed: int = 0, name: str = "proxy_nca_loss", **kwargs: Any):
+        # None: a one-line error naming what to pass, not Python's bare TypeError
+        require_arguments("ProxyNCALoss(num_classes=..., embedding_dim=...)",
+                          num_classes=num_classes, embedding_dim=embedding_dim)
         super().__init__(name=name, **kwargs)
         if self.miner is not None:
             raise ConfigError("ProxyNCALoss compares each embedding with every proxy: it "

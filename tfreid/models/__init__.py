@@ -20,10 +20,12 @@ _EXPORTS = {
     "CaffePreprocessing": "tfreid.models.preprocessing",
     "EmbeddingTrainer": "tfreid.nn.embedding_trainer",
     "build_encoder": "tfreid.models.backbones", "build_siamese": "tfreid.models.siamese",
+    "StackEmbeddings": "tfreid.models.triplet", "build_triplet_model": "tfreid.models.triplet",
 }
 
-__all__ = ["BACKBONES", "Backbone", "CaffePreprocessing", "EmbeddingTrainer", "build_encoder",
-           "build_siamese", "pami_cnn", "siamese_base_net", "table1_cnn"]
+__all__ = ["BACKBONES", "Backbone", "CaffePreprocessing", "EmbeddingTrainer", "StackEmbeddings",
+           "build_encoder", "build_siamese", "build_triplet_model", "pami_cnn", "siamese_base_net",
+           "table1_cnn"]
 
 
 def __getattr__(name: str):

@@ -6,7 +6,7 @@ from tfreid.catalog import BACKBONES
 
 # Keras' load_model finds tfreid's layers only once their modules ran; these ran with
 # every import of tfreid.models before the package loaded its names lazily
-from tfreid.models import preprocessing, siamese  # noqa: F401
+from tfreid.models import preprocessing, siamese, triplet  # noqa: F401
 from tfreid.nn import embedding_trainer  # noqa: F401
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from tfreid.backend import keras
 from tfreid.errors import DataError
+from tfreid.keras_objects import load_model
 from tfreid.metrics.measure import Scores
 from tfreid.training.config import RunConfig
 from tfreid.training.legacy_settings import upgrade_settings
@@ -22,7 +23,7 @@ def load_encoder(run_dir: str | Path) -> keras.Model:
         raise DataError(f"{run_dir} holds no trained encoder ({ENCODER_NAME}): not a tfreid run "
                         "folder, or its training did not finish")
     try:
-        return keras.models.load_model(path, compile=False)
+        return load_model(path, compile=False)
     except (OSError, ValueError) as error:
         raise DataError(f"cannot load {path}: {str(error).splitlines()[0]}") from None
 
