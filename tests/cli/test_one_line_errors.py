@@ -219,7 +219,12 @@ def test_full_disk_while_writing_a_dataset_names_the_dataset(tmp_path, capsys, m
 
 
 def test_search_image_in_a_missing_folder_names_the_folder(tmp_path, capsys, monkeypatch):
+    from tfreid.retrieval import EmbeddingIndex
+
     monkeypatch.chdir(tmp_path)
+    index = EmbeddingIndex(4)
+    index.add(np.eye(4))
+    index.save(tmp_path / "idx")  # the index is checked first
     assert tfreid_main(["search", "idx", "--image", "no/such/dir/r.png"]) == 2
     assert the_error_line(capsys.readouterr().err) == (
         "error: cannot write no/such/dir/r.png: the folder no/such/dir does not exist; create "

@@ -164,3 +164,51 @@ def test_embed_refuses_ivfpq_settings_faiss_cannot_use_before_embedding(tmp_path
         f"train, got {count}; use --nlist at most {count}, --pq-bits at most "
         f"{count.bit_length() - 1} or --kind flat")
     assert not (tmp_path / "i").exists()
+
+
+def test_reading_commands_never_generate_the_default_dataset(tmp_path, export, tiny_dataset,
+                                                             capsys, monkeypatch):
+    import shutil
+
+    index = tmp_path / "index"
+    assert main(["embed", str(export), "--dataset", str(tiny_dataset), "--index",
+                 str(index)]) == 0
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    capsys.readouterr()
+    commands = (["evaluate", str(export)], ["embed", str(export), "--out", "x.npz"],
+                ["search", str(index)])
+    for argv in commands:
+        assert main(argv) == 2, argv
+        assert the_error_line(capsys.readouterr().err) == (
+            "error: no --dataset given and the default dataset tfrecords/surfaces does not "
+            "exist here: generate it with 'tfreid make-tfrecords surfaces', or give --dataset "
+            "DIR" + ("" if argv[0] == "evaluate" else " (or --images PATH)"))
+    assert list(work.iterdir()) == []  # nothing generated, nothing written
+    shutil.copytree(tiny_dataset, work / "tfrecords" / "surfaces")
+    assert main(["evaluate", str(export)]) == 2  # not the default set's generator settings
+    assert "was made by an older tfreid: make it again with 'tfreid make-tfrecords surfaces " \
+           "--overwrite'" in the_error_line(capsys.readouterr().err)
+    source = json.loads((tiny_dataset / "manifest.json").read_text())["source"]
+    monkeypatch.setattr("tfreid.data.default.surfaces_source", lambda config: source)
+    assert main(["evaluate", str(export)]) == 0  # there: used as it is
+    assert "tfrecords/surfaces" in capsys.readouterr().out
+    assert sorted(p.name for p in (work / "tfrecords").iterdir()) == ["surfaces"]
+
+
+def test_search_draws_a_picture_only_when_asked_and_checks_the_index_first(
+        tmp_path, export, tiny_dataset, capsys, monkeypatch):
+    index = tmp_path / "index"
+    assert main(["embed", str(export), "--dataset", str(tiny_dataset), "--index",
+                 str(index)]) == 0
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "taken.png").write_bytes(b"not ours")
+    capsys.readouterr()
+    assert main(["search", "nothere", "--image", "taken.png"]) == 2
+    assert "nothere is not a tfreid index" in the_error_line(capsys.readouterr().err)
+    for _ in range(2):  # twice: no picture of its own to refuse the second time
+        assert main(["search", str(index), "--dataset", str(tiny_dataset), "-k", "1",
+                     "--rows", "1"]) == 0
+        assert "written:" not in capsys.readouterr().out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["index", "taken.png"]

@@ -6,7 +6,7 @@ import pytest
 
 from tfreid.backend import keras, tf
 from tfreid.errors import ConfigError
-from tfreid.losses import CrossBatchMemory, MultiSimilarityLoss, ProxyNCALoss
+from tfreid.losses import ContrastiveLoss, CrossBatchMemory, MultiSimilarityLoss, ProxyNCALoss
 from tfreid.models import EmbeddingTrainer
 
 
@@ -93,3 +93,37 @@ def test_keras3_objects_are_refused_with_one_line():
                 lambda: export_saved_model(model, "unused")):
         with pytest.raises(ConfigError, match="Keras 3 object"):
             use()
+
+
+@pytest.mark.parametrize("make_loss, state", [
+    (lambda: ProxyNCALoss(num_classes=3, embedding_dim=4), lambda loss: [loss.proxies]),
+    (lambda: CrossBatchMemory(ContrastiveLoss(), embedding_dim=4, memory_size=8),
+     lambda loss: [loss.bank.embeddings, loss.bank.labels, loss.bank.count,
+                   loss.bank.position]),
+], ids=["proxy_nca", "cross_batch_memory"])
+def test_stateful_loss_models_load_compiled(tmp_path, make_loss, state):
+    """``tfreid.load_model`` (compile=True) restores the proxies / bank, and the rebuilt loss
+    uses the loaded model's own layer, so training goes on from them."""
+    import tfreid
+
+    loss = make_loss()
+    model = loss.attach(encoder())
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss=loss)
+    x, y = data()
+    model.fit(x, y, batch_size=3, epochs=1, verbose=0)
+    model.save(tmp_path / "m.keras")
+    loaded = tfreid.load_model(tmp_path / "m.keras")
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0),
+                               rtol=1e-6)
+    assert type(loaded.loss) is type(loss) and loaded.loss.attached
+    own = {id(w) for w in loaded.weights}
+    for saved, restored in zip(state(loss), state(loaded.loss), strict=True):
+        assert id(restored) in own  # the loss holds the model's variables, not its own
+        np.testing.assert_array_equal(restored.numpy(), saved.numpy())
+    first = state(loaded.loss)[0]  # the proxies; the bank's embeddings
+    before = first.numpy().copy()
+    loaded.fit(x, y, batch_size=9, epochs=1, verbose=0)
+    assert not np.array_equal(first.numpy(), before)
+    uncompiled = keras.models.load_model(tmp_path / "m.keras", compile=False)
+    np.testing.assert_allclose(uncompiled.predict(x, verbose=0), model.predict(x, verbose=0),
+                               rtol=1e-6)

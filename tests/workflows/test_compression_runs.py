@@ -101,8 +101,13 @@ def siamese_run(tmp_path_factory, tiny_dataset):
                     steps_per_epoch=3)
 
 
+def files_under(folder):
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
 def test_deployment_exports_of_a_siamese_run(siamese_run, tmp_path, capsys):
     out = tmp_path / "deploy"
+    run_files = files_under(siamese_run)
     assert export_main([str(siamese_run), "--out", str(out), "--qat-epochs", "1"]) == 0
     report = json.loads((out / "report.json").read_text())
     assert report["float_savedmodel_max_error"] <= 1e-5
@@ -119,11 +124,17 @@ def test_deployment_exports_of_a_siamese_run(siamese_run, tmp_path, capsys):
     assert (out / "int8.tflite").stat().st_size == report["bytes"]["int8.tflite"]
     assert report["bytes"]["int8.tflite"] < report["bytes"]["float"] / 2
     assert sorted(p.name for p in out.iterdir()) == [".tfreid-output", "float", "int8.tflite",
-                                                     "qat", "report.json"]
-    assert list((siamese_run / "qat").rglob("events.*"))  # QAT training logs stay in the run
+                                                     "qat", "qat_logs", "report.json"]
+    # issue 20: the QAT fine-tuning logs live in the export, the run folder gains nothing
+    assert report["qat_logs"] == str(out / "qat_logs")
+    assert {p.name for p in (out / "qat_logs").iterdir()} == {"train", "validation"}
+    assert list((out / "qat_logs" / "validation").glob("events.*"))
+    assert not list(tmp_path.glob(".*deploy*"))  # no staging folder left beside the export
+    assert files_under(siamese_run) == run_files
     capsys.readouterr()
     assert export_main([str(siamese_run), "--out", str(out)]) == 2
     assert "already exists" in capsys.readouterr().err
+    assert files_under(siamese_run) == run_files
 
 
 @pytest.mark.parametrize("args, message", [

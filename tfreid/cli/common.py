@@ -44,15 +44,18 @@ def add_run_arguments(parser: argparse.ArgumentParser, defaults: RunConfig) -> N
         help="encoder: table1 (paper 000), siamese_base (004), pami (002) or a Keras "
              "application")
     add_backbone_arguments(parser, defaults.backbone_options)
-    add("--epochs", type=positive_int, default=defaults.epochs)
-    add("--batch-size", type=positive_int, default=defaults.batch_size)
+    add("--epochs", type=positive_int, default=defaults.epochs,
+        help="most training epochs (early stopping may end the run sooner)")
+    add("--batch-size", type=positive_int, default=defaults.batch_size,
+        help="training batch size (the global batch, over all replicas)")
     add("--lr", type=positive_float, default=defaults.lr, help="learning rate")
     add("--optimizer", choices=OPTIMIZERS, default=defaults.optimizer,
         help="adam, or sgd (momentum 0.9), for the methods that do not choose their own "
              "(Spreading, InsCLR and STML do)")
     add("--image-size", type=image_size, default=defaults.image_size,
         help="side of square inputs, or HxW (e.g. 128x64 for Market-1501)")
-    add("--embedding-dim", type=positive_int, default=defaults.embedding_dim)
+    add("--embedding-dim", type=positive_int, default=defaults.embedding_dim,
+        help="dimensions of the embedding")
     add("--patience", type=positive_int, default=defaults.patience,
         help="early-stopping epochs without a better validation mAP")
     add("--val-fraction", "--validation-fraction", dest="validation_fraction", type=fraction,
@@ -60,8 +63,10 @@ def add_run_arguments(parser: argparse.ArgumentParser, defaults: RunConfig) -> N
         help="share of training identities held out for validation and early stopping")
     add("--folds", type=positive_int, default=defaults.folds,
         help="> 1: pool all identities and test on identity-disjoint fold --fold")
-    add("--fold", type=int_in(0), default=defaults.fold)
-    add("--seed", type=seed, default=defaults.seed)
+    add("--fold", type=int_in(0), default=defaults.fold,
+        help="with --folds > 1: the fold (0 to folds - 1) tested on")
+    add("--seed", type=seed, default=defaults.seed,
+        help="seed of the weights, the data splits and the batches")
     add("--members", type=positive_int, default=defaults.members,
         help="ensemble of independent submodels (paper 000, section VI)")
     add("--member-dim", type=positive_int, default=defaults.member_dim,

@@ -17,7 +17,7 @@ QUICK_BASELINE = {"image_size": 48, "num_triplets": 2000, "epochs": 10, "patienc
 def build_parser() -> argparse.ArgumentParser:
 
     parser = ArgumentParser(
-        prog="compress", description="Slicing, low-rank factorisation and iterative pruning "
+        prog="tfreid compress", description="Slicing, low-rank factorisation and iterative pruning "
         "of a triplet encoder's embedding, in float32, int8 storage and int8 QAT / TFLite; "
         "mAP against bytes per embedding (paper 001).")
     add = parser.add_argument
@@ -26,15 +26,24 @@ def build_parser() -> argparse.ArgumentParser:
     add("--quick", action="store_true", help="small baseline: 48 px, 2,000 triplets, 10 epochs")
     add("--dataset", help="dataset of the baseline trained here (default: the surface set)")
     add("--embedding-dim", type=positive_int, default=128, help="D of the baseline trained here")
-    add("--image-size", type=image_size)
-    add("--epochs", type=positive_int)
-    add("--seed", type=seed, default=0)
+    add("--image-size", type=image_size,
+        help="input side (or HxW) of the baseline trained here (default: the triplet "
+             "method's, 48 with --quick)")
+    add("--epochs", type=positive_int,
+        help="most epochs of the baseline trained here (default: the triplet method's, 10 "
+             "with --quick)")
+    add("--seed", type=seed, default=0, help="seed of the baseline trained here")
     add("--dims", type=positive_int, nargs="+", help="target dims (default: D/2, D/4, ... >= 8)")
-    add("--methods", nargs="+", choices=COMPRESSIONS.names(), default=list(COMPRESSIONS))
-    add("--precisions", nargs="+", choices=EMBEDDING_PRECISIONS, default=list(EMBEDDING_PRECISIONS))
+    add("--methods", nargs="+", choices=COMPRESSIONS.names(), default=list(COMPRESSIONS),
+        help="slicing: a fresh encoder of each dim; low_rank: the head factorised; pruning: "
+             "the weakest dims dropped step by step")
+    add("--precisions", nargs="+", choices=EMBEDDING_PRECISIONS, default=list(EMBEDDING_PRECISIONS),
+        help="how the embeddings are stored and the encoder is run: float32, int8 storage, "
+             "int8 quantization-aware trained (TFLite)")
     add("--finetune-fraction", type=fraction, default=0.2,
         help="low-rank fine-tuning, each pruning step and QAT, as a share of the epochs")
-    add("--tflite-io", choices=IO_TYPES, default="int8")
+    add("--tflite-io", choices=IO_TYPES, default="int8",
+        help="input and output type of the int8 TFLite models")
     add("--out", help="results folder (default: logs/compression[-quick])")
     add("--overwrite", action="store_true",
         help="replace the results of an earlier sweep in --out")

@@ -11,12 +11,13 @@ from tfreid.option_types import fraction
 
 def build_parser() -> argparse.ArgumentParser:
     parser = ArgumentParser(
-        prog="correlation_graph",
+        prog="tfreid correlation-graph",
         description="Embed a split with an export and draw its feature correlation graph.")
     parser.add_argument("export", help="a tfreid SavedModel export directory")
     parser.add_argument("--dataset", help="tfreid dataset (default: the embedded surface set)")
-    parser.add_argument("--split", default="gallery")
-    parser.add_argument("--threshold", type=fraction, default=0.75)
+    parser.add_argument("--split", default="gallery", help="the dataset split embedded")
+    parser.add_argument("--threshold", type=fraction, default=0.75,
+                        help="features are joined where their |correlation| exceeds this")
     parser.add_argument("--out", help="PNG path (default: <export>/correlation_graph.png)")
     parser.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
     return parser

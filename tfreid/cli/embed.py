@@ -14,6 +14,16 @@ if TYPE_CHECKING:  # the data layer is imported when a command runs, not at pars
     from tfreid.data.dataset import Dataset
 
 
+INDEX_PARAMETER_HELP = {
+    "nlist": "ivfpq: coarse clusters the gallery is split into",
+    "nprobe": "ivfpq: clusters searched per query (more: slower, closer to exact)",
+    "pq_m": "ivfpq: sub-vectors each embedding is coded in (must divide its dimension)",
+    "pq_bits": "ivfpq: bits of each sub-vector's code",
+    "hnsw_m": "hnsw: neighbours per node of the graph",
+    "ef_search": "hnsw: candidates kept while searching (more: slower, closer to exact)",
+}
+
+
 def add_model_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", help="a tfreid SavedModel export folder or a .tflite file")
 
@@ -25,7 +35,8 @@ def add_image_arguments(parser: argparse.ArgumentParser, split: str) -> None:
                        help="image files or folders (a folder of identity subfolders names each "
                             "image's identity; Market-1501 names give identity and camera)")
     which.add_argument("--dataset", help="a tfreid TFRecord dataset instead of --images "
-                                         "(default: the embedded surface set)")
+                                         "(default: tfrecords/surfaces if it is there; "
+                                         "tfreid make-tfrecords surfaces makes it)")
     group.add_argument("--split", default=split, help="the --dataset split")
     group.add_argument("--limit", type=positive_int, help="only the first N images of --split")
     group.add_argument("--batch-size", type=positive_int,
@@ -36,9 +47,26 @@ def add_image_arguments(parser: argparse.ArgumentParser, split: str) -> None:
 def dataset_of(args: argparse.Namespace) -> "Dataset | None":
     """The ``Dataset`` of ``--dataset`` (None: the embedded default), opened once; None with
     ``--images``."""
-    from tfreid.data import Dataset
+    return None if args.images else existing_dataset(args.dataset, " (or --images PATH)")
 
-    return None if args.images else Dataset.open(args.dataset)
+
+def existing_dataset(name: str | None, alternative: str = "") -> "Dataset":
+    """The dataset ``name``, or without one the default dataset if it is at its place
+    already: commands that only read data never generate it (training commands do)."""
+    from tfreid.data import Dataset
+    from tfreid.data.default import existing_default_manifest
+    from tfreid.errors import DataError
+
+    if name:
+        return Dataset.open(name)
+    path, manifest = existing_default_manifest()
+    if manifest is not None:
+        return Dataset(path)
+    make = "tfreid make-tfrecords surfaces"
+    state = (f"{path} (the default dataset) was made by an older tfreid: make it again "
+             f"with '{make} --overwrite'" if path.exists() else
+             f"the default dataset {path} does not exist here: generate it with '{make}'")
+    raise DataError(f"no --dataset given and {state}, or give --dataset DIR{alternative}")
 
 
 def image_source(args: argparse.Namespace, dataset: "Dataset | None",
@@ -68,10 +96,11 @@ def build_parser() -> argparse.ArgumentParser:
     index = parser.add_argument_group("index (with --index)")
     index.add_argument("--kind", choices=INDEX_KINDS.names(), default="flat",
                        help="flat: exact; ivfpq, hnsw: approximate; int8: exact on int8 codes")
-    index.add_argument("--metric", choices=METRICS, default="euclidean")
+    index.add_argument("--metric", choices=METRICS, default="euclidean",
+                       help="how index entries are compared with a query")
     for name, default in DEFAULT_PARAMETERS.items():
         index.add_argument(f"--{name.replace('_', '-')}", dest=name, type=positive_int,
-                           default=default)
+                           default=default, help=INDEX_PARAMETER_HELP[name])
     verify = parser.add_argument_group("verification threshold (with --index and --dataset)")
     verify.add_argument("--calibrate-split", metavar="SPLIT",
                         help="held-out images of --dataset (e.g. query) paired with their "
@@ -80,7 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--target", choices=TARGETS, default="far",
                         help="the threshold keeps precision >= --value, or the false-accept "
                              "rate <= --value")
-    verify.add_argument("--value", type=fraction, default=0.01)
+    verify.add_argument("--value", type=fraction, default=0.01,
+                        help="the precision or false-accept rate --target asks for")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace --out, or --index if tfreid wrote it")
     return parser

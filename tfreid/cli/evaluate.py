@@ -17,11 +17,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser = ArgumentParser(prog="tfreid evaluate", description="Score an export on a tfreid "
                             "dataset's query and gallery splits (Market-1501 camera rule).")
     add_model_argument(parser)
-    parser.add_argument("--dataset", help="tfreid TFRecord dataset (default: the embedded "
-                                          "surface set)")
-    parser.add_argument("--query-split", default="query")
-    parser.add_argument("--gallery-split", default="gallery")
-    parser.add_argument("--metric", choices=METRICS, default="euclidean")
+    parser.add_argument("--dataset", help="tfreid TFRecord dataset (default: tfrecords/"
+                                          "surfaces if it is there; tfreid make-tfrecords "
+                                          "surfaces makes it)")
+    parser.add_argument("--query-split", default="query", help="the dataset's split of queries")
+    parser.add_argument("--gallery-split", default="gallery",
+                        help="the dataset's split searched for each query")
+    parser.add_argument("--metric", choices=METRICS, default="euclidean",
+                        help="how embeddings are compared")
     parser.add_argument("--batch-size", type=positive_int,
                         help="images embedded at a time (default: 256 of up to 90x90 px, "
                              "fewer of larger ones)")
@@ -48,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     def command() -> int:
         from pathlib import Path
 
-        from tfreid.data import Dataset
+        from tfreid.cli.embed import existing_dataset
         from tfreid.errors import OutputError
         from tfreid.inference.embedder import embedder_for
         from tfreid.io.atomic import write_json
@@ -60,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.out:
             check_parent_folder(args.out)
         embedder = embedder_for(args.model)  # a damaged model fails before any other work
-        dataset = Dataset.open(args.dataset)
+        dataset = existing_dataset(args.dataset)  # never generates the default
         report = evaluate_model(embedder, dataset, args.query_split, args.gallery_split,
                                 args.metric, args.batch_size)
         print(format_report(report))

@@ -12,15 +12,15 @@ from tfreid.option_types import int_in, seed
 
 def build_parser() -> argparse.ArgumentParser:
     parser = ArgumentParser(
-        prog="experiment", description="Sweep one setting of the triplet model over "
+        prog="tfreid experiment", description="Sweep one setting of the triplet model over "
                                        "identity-disjoint folds (paper 000's studies).")
     add = parser.add_argument
-    add("--study", required=True, choices=sorted(STUDIES))
+    add("--study", required=True, choices=sorted(STUDIES), help="the setting to sweep")
     add("--quick", action="store_true", help="small settings: minutes on 2 CPU cores")
     add("--values", nargs="+", help="values to sweep (default: the study's)")
     add("--folds", type=int_in(2), help="number of folds (default: 5, or 2 with --quick)")
     add("--dataset", help="tfreid dataset directory (default: the embedded surface set)")
-    add("--seed", type=seed, default=0)
+    add("--seed", type=seed, default=0, help="seed of every run")
     add("--out", help="results folder (default: logs/experiments/<study>[-quick])")
     return parser
 

@@ -13,16 +13,19 @@ from tfreid.option_types import positive_int
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = ArgumentParser(prog="make_tfrecords",
+    parser = ArgumentParser(prog="tfreid make-tfrecords",
                             description="Write images as tfreid TFRecord shards.")
-    sub = parser.add_subparsers(dest="source", required=True, metavar="SOURCE")
+    sub = parser.add_subparsers(dest="source", required=True, metavar="SOURCE",
+                                help="where the images come from; SOURCE --help lists its "
+                                     "options")
     for name in IMPORTERS:
         importer = IMPORTERS.get(name)(name)
         child = sub.add_parser(name, help=importer.help, description=importer.help)
         importer.add_arguments(child)
         child.add_argument("--out", default=importer.default_out,
                            required=importer.default_out is None, help="dataset folder")
-        child.add_argument("--images-per-shard", type=positive_int, default=512)
+        child.add_argument("--images-per-shard", type=positive_int, default=512,
+                           help="images per TFRecord file")
         child.add_argument("--overwrite", action="store_true",
                            help="replace --out if it is a dataset tfreid wrote")
     return parser

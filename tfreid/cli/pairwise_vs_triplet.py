@@ -7,29 +7,36 @@ from pathlib import Path
 from tfreid.cli.errors import run_cli
 from tfreid.cli.parsing import ArgumentParser
 from tfreid.data.names import AUGMENTATIONS
+from tfreid.experiments.augmentation_study import StudySettings
 from tfreid.experiments.studies import STUDY_AUGMENTATIONS, TRAININGS
 from tfreid.option_types import positive_float, positive_int, seed
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = ArgumentParser(
-        prog="pairwise_vs_triplet",
+        prog="tfreid pairwise-vs-triplet",
         description="Pairwise (cosine embedding) vs triplet (triplet margin) training of "
                     "paper 002's network under none / FER / SimCLR augmentation.")
     add = parser.add_argument
     add("--datasets", nargs="+", default=["fashion-mnist", "digits"],
         help="class datasets by name (written to --data-root if missing) or tfreid dataset "
              "folders with train and test splits")
-    add("--augments", nargs="+", choices=AUGMENTATIONS, default=list(STUDY_AUGMENTATIONS))
-    add("--trainings", nargs="+", choices=TRAININGS, default=list(TRAININGS))
+    add("--augments", nargs="+", choices=AUGMENTATIONS, default=list(STUDY_AUGMENTATIONS),
+        help="the augmentations compared (paper 002: none, FER, SimCLR)")
+    add("--trainings", nargs="+", choices=TRAININGS, default=list(TRAININGS),
+        help="pairwise: cosine embedding loss; triplet: triplet margin loss")
     add("--quick", action="store_true", help="8,000 training images, 2 / 4 epochs")
     add("--batch-size", type=positive_int,
-        help="anchors per batch (the batch holds 2x as many images)")
-    add("--lr", type=positive_float, help="Adam learning rate (default 1e-3)")
-    add("--max-train-images", type=positive_int)
+        help="anchors per batch (the batch holds 2x as many images; default: "
+             f"{StudySettings.batch_size})")
+    add("--lr", type=positive_float,
+        help=f"Adam learning rate (default: {StudySettings.learning_rate:g})")
+    add("--max-train-images", type=positive_int,
+        help="use at most N training images (default: all, 8,000 with --quick)")
     add("--augment-anchor", action="store_true", help="augment the anchor too (SimCLR style)")
-    add("--seed", type=seed, default=0)
-    add("--data-root", default="tfrecords")
+    add("--seed", type=seed, default=0, help="seed of every scenario")
+    add("--data-root", default="tfrecords",
+        help="where the named class datasets are written on first use")
     add("--out", help="results folder (default: logs/experiments/pairwise-vs-triplet[-quick])")
     return parser
 

@@ -1,5 +1,6 @@
-"""``search``: query images against a saved index -> a table of the top k with distances and
-a ranked-results image (the query, then its nearest, true matches green, false ones red)."""
+"""``search``: query images against a saved index -> a table of the top k with distances and,
+with ``--image``, a ranked-results picture (the query, then its nearest, true matches green,
+false ones red)."""
 
 import argparse
 from collections.abc import Sequence
@@ -13,15 +14,16 @@ from tfreid.option_types import positive_int
 
 def build_parser() -> argparse.ArgumentParser:
     parser = ArgumentParser(prog="tfreid search", description="Search a tfreid index (tfreid "
-                            "embed --index) for query images: a table and a ranked image.")
+                            "embed --index) for query images: a table (and with --image a "
+                            "ranked picture).")
     parser.add_argument("index", help="an index folder written by tfreid embed --index")
     parser.add_argument("--model", help="export or .tflite that embeds the queries (default: "
                                         "the model the index was built with)")
     add_image_arguments(parser, "query")
     parser.add_argument("-k", "--top", dest="k", type=positive_int, default=10,
                         help="results per query")
-    parser.add_argument("--image", default="ranked.png",
-                        help="the ranked-results PNG ('' for none)")
+    parser.add_argument("--image", metavar="PATH",
+                        help="also draw the ranked results into this PNG (default: none)")
     parser.add_argument("--rows", type=positive_int, default=8,
                         help="queries drawn in --image and printed in the table")
     parser.add_argument("--overwrite", action="store_true", help="replace --image")
@@ -52,12 +54,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from tfreid.workflows.image_sources import embed_source
         from tfreid.workflows.indexing import ranked_image, search_table
 
+        index = EmbeddingIndex.load(args.index)  # the input first, then the output
         image = Path(args.image) if args.image else None
         if image is not None and image.exists() and not args.overwrite:
             raise OutputError(f"{image} already exists; use --overwrite to replace it")
         if image is not None:
             check_parent_folder(image)  # before the search, not after it
-        index = EmbeddingIndex.load(args.index)
         embedder = embedder_for(_model_of(args, index.source))
         if embedder.dim != index.dim:
             raise DataError(f"the model gives {embedder.dim}-d embeddings, the index holds "

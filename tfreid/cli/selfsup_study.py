@@ -13,13 +13,15 @@ DATASETS = ("fashion-mnist", "digits", "surfaces", "surfaces-wide")
 
 def build_parser() -> argparse.ArgumentParser:
     parser = ArgumentParser(
-        prog="selfsup_study", description="Spreading, InsCLR and STML from scratch and from a "
-        "pre-trained start, against the supervised upper bound and the untrained / "
-        "pre-trained floor, on Fashion-MNIST and digits (classes 0-4 train, 5-9 test) and the "
-        "surface sets: R@k, NMI, mAP, mAP E / M / H, seconds per epoch.")
+        prog="tfreid selfsup-study",
+        description="Spreading, InsCLR and STML from scratch and from a pre-trained start, "
+        "against the supervised upper bound and the untrained / pre-trained floor, on "
+        "Fashion-MNIST and digits (classes 0-4 train, 5-9 test) and the surface sets: R@k, "
+        "NMI, mAP, mAP E / M / H, seconds per epoch.")
     add = parser.add_argument
     add("--quick", action="store_true", help="small data and 6 epochs: minutes on 2 CPU cores")
-    add("--datasets", nargs="+", choices=DATASETS, default=list(DATASETS))
+    add("--datasets", nargs="+", choices=DATASETS, default=list(DATASETS),
+        help="datasets of the study (written to --data-root on first use)")
     add("--seeds", nargs="+", type=seed, default=[0, 1],
         help="each scenario once per seed; the table gives mean and std over seeds")
     add("--data-root", default="tfrecords", help="where the study's datasets are written")

@@ -14,7 +14,7 @@ def build_parser(method: str | None) -> argparse.ArgumentParser:
     """The parser of ``method``'s runs (the shared options only when no method is chosen)."""
     described = "; ".join(f"{name}: {METHODS.get(name).description}" for name in METHODS)
     parser = ArgumentParser(
-        prog="train", description="Train a re-identification encoder with any method, "
+        prog="tfreid train", description="Train a re-identification encoder with any method, "
         f"evaluate it on held-out identities and export it. Methods: {described}.")
     parser.add_argument("--method", choices=METHODS.names(), default=method or "batch",
                         help="the training method; --method M --help lists M's own options")

@@ -15,12 +15,13 @@ SELF_SUPERVISED = ("spreading", "insclr", "stml")
 def build_parser(method: str) -> argparse.ArgumentParser:
     defaults = RunConfig.for_method(method)
     parser = ArgumentParser(
-        prog="train_selfsup",
+        prog="tfreid train-selfsup",
         description="Train an encoder without labels (thesis 003: Spreading, InsCLR, STML) on "
         "the training images, then evaluate it on held-out identities: rank-1, mAP, Recall@k, "
         "NMI and mAP Easy / Medium / Hard. The default dataset is the wide-view surface set "
         "(tfrecords/surfaces-wide, generated on first use).")
-    parser.add_argument("--method", choices=SELF_SUPERVISED, default=method)
+    parser.add_argument("--method", choices=SELF_SUPERVISED, default=method,
+                        help="the method; --method M --help lists M's own options")
     common.add_option_arguments(parser, METHODS.get(method).Options, defaults.options)
     common.add_run_arguments(parser, defaults)
     return parser

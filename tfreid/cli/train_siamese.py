@@ -12,7 +12,7 @@ from tfreid.training.config import RunConfig
 def build_parser() -> argparse.ArgumentParser:
     defaults = RunConfig.for_method("siamese")
     parser = ArgumentParser(
-        prog="train_siamese",
+        prog="tfreid train-siamese",
         description="Train a Siamese re-identification model (contrastive loss and/or "
                     "binary verification, on sampled pairs or P x K batches) and export it "
                     "as a SavedModel.")

@@ -44,7 +44,8 @@ def build_parser(prog: str, members: int) -> argparse.ArgumentParser:
 
 
 def config_from_args(argv: Sequence[str] | None = None, members: int = 1) -> RunConfig:
-    parser = build_parser("train_triplet" if members == 1 else "train_ensemble", members)
+    parser = build_parser("tfreid train-triplet" if members == 1 else "tfreid train-ensemble",
+                          members)
     args = parser.parse_args(argv)
     shared = common.run_settings(vars(args))
     if args.loss == "triplet_margin" and args.mining == "random":

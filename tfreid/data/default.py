@@ -45,6 +45,16 @@ def _current_manifest(out_dir: Path, config: SurfaceConfig) -> dict[str, Any] | 
     return manifest if manifest["source"] == surfaces_source(config) else None
 
 
+def existing_default_manifest(root: str | Path = DEFAULT_ROOT, wide: bool = False
+                              ) -> tuple[Path, dict[str, Any] | None]:
+    """(directory, manifest) of the default dataset (``wide``: the wide-view set) as it is
+    now, never generated: the manifest None if it is not there or was made by other
+    generator settings. Commands that only read data use this; training ones generate."""
+    config = SurfaceConfig.wide_views() if wide else SurfaceConfig()
+    out_dir = Path(root) / (WIDE_NAME if wide else DEFAULT_NAME)
+    return out_dir, _current_manifest(out_dir, config)
+
+
 def ensure_default_manifest(root: str | Path = DEFAULT_ROOT, verbose: bool = True,
                             wide: bool = False) -> tuple[Path, dict[str, Any]]:
     """(directory, manifest) of the default dataset (``wide``: the wide-view set),

@@ -45,6 +45,18 @@ class EmbeddingTrainer(keras.Model):
         """This trainer with ``layer`` tracked too (a second loss's state)."""
         return EmbeddingTrainer(self.encoder, [*self.state_layers, layer], name=self.name)
 
+    def compile_from_config(self, config: dict[str, Any]) -> None:
+        """Compile as saved, then attach each stateful loss to this trainer's own layers.
+
+        Keras rebuilds the saved loss anew: without this, a ProxyNCA loss or a cross-batch
+        memory would hold fresh layers of its own (untrained, and loading would look for
+        their variables under ``loss/`` where the file has none), not the proxies or bank
+        this trainer holds and loads."""
+        super().compile_from_config(config)
+        for loss in stateful_losses(getattr(self, "loss", None)):
+            if not loss.attached and loss.attach(self) is not self:
+                loss.attached = False  # its layer is not one of ours: it keeps its own
+
     def get_config(self) -> dict[str, Any]:
         return {"name": self.name,
                 "encoder": keras.saving.serialize_keras_object(self.encoder),
@@ -71,3 +83,17 @@ def attach_state(model: keras.Model, layer: keras.layers.Layer) -> tuple[Embeddi
             return model, existing
         return model.with_state(layer), layer
     return EmbeddingTrainer(model, [layer], name=f"{model.name}_trainer"), layer
+
+
+def stateful_losses(loss: Any) -> list[Any]:
+    """The losses in ``loss`` (a loss, a list or dict of them, or a wrapper's ``loss``) that
+    own a state layer to ``attach``, outermost first."""
+    if isinstance(loss, dict):
+        loss = list(loss.values())
+    if isinstance(loss, (list, tuple)):
+        return [found for item in loss for found in stateful_losses(item)]
+    if not isinstance(loss, keras.losses.Loss):
+        return []
+    own = [loss] if callable(getattr(loss, "attach", None)) and hasattr(loss, "attached") \
+        else []
+    return own + stateful_losses(getattr(loss, "loss", None))

@@ -12,11 +12,15 @@ Into one folder, written atomically:
   (TFLite interpreter) are compared with the QAT model's: largest error, in
   output quantization steps too, and held-out rank-1 / mAP against the float
   encoder's.
-* ``report.json``: all of the above, with sizes on disk.
+* ``qat_logs/``: the TensorBoard logs (``train``, ``validation``) of the QAT
+  fine-tuning (its best-epoch checkpoint is dropped: ``qat/`` holds those weights).
+* ``report.json``: all of the above, with sizes on disk, and where ``qat_logs`` is.
 
-The QAT fine-tuning logs (TensorBoard, checkpoint) go to ``<run>/qat``.
+The run folder is only read: an export adds nothing to it, so TensorBoard and the
+HParams tab over ``logs/`` see the training run alone.
 """
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +42,7 @@ from tfreid.training.engine import fine_tune
 from tfreid.workflows.baseline import baseline_from_run
 
 FLOAT_TOLERANCE = 1e-5
+QAT_LOGS = "qat_logs"
 
 
 def saved_model_error(export_dir: Path, model: keras.Model, images: np.ndarray) -> float:
@@ -56,7 +61,8 @@ def export_run(run_dir: str | Path, out_dir: str | Path, qat_epochs: int = 2,
     with atomic_directory(out_dir, overwrite=overwrite, kind="deployment") as staging:
         export_saved_model(encoder, staging / "float", metadata={"run": str(run_dir)})
         qat = quantize_encoder(encoder, "all", data["train"].images[:CALIBRATION_IMAGES])
-        fine_tune(qat, config, data, qat_epochs, Path(run_dir) / "qat")  # logs stay in the run
+        fine_tune(qat, config, data, qat_epochs, staging / QAT_LOGS)
+        shutil.rmtree(staging / QAT_LOGS / "checkpoints", ignore_errors=True)
         export_saved_model(qat, staging / "qat", metadata={"run": str(run_dir), "qat": True})
         model = to_tflite(qat, tflite_io)
         (staging / "int8.tflite").write_bytes(model)
@@ -77,6 +83,7 @@ def export_run(run_dir: str | Path, out_dir: str | Path, qat_epochs: int = 2,
                                  query, gallery)
         report = {
             "run": str(run_dir), "qat_epochs": qat_epochs, "tflite_io": tflite_io,
+            "qat_logs": str(Path(out_dir) / QAT_LOGS),
             "float_savedmodel_max_error": errors["float"],
             "qat_savedmodel_max_error": errors["qat"],
             "tflite_max_error": float(int8_error.max()),

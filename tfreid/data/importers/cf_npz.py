@@ -13,7 +13,7 @@ class CfNpzImporter(Importer):
     help = "a psorus/cf .npz file (x, i, tx, ti, gx, gi)"
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("path")
+        parser.add_argument("path", help="the .npz file")
 
     def collect(self, args: argparse.Namespace, progress: Progress = None) -> ImportedDataset:
         from tfreid.data.cf_npz import cf_npz_records

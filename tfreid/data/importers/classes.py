@@ -16,7 +16,7 @@ class IdxImporter(Importer):
     help = "a folder of MNIST-layout IDX files (train-*, t10k-*)"
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("root")
+        parser.add_argument("root", help="the folder of IDX files")
 
     def collect(self, args: argparse.Namespace, progress: Progress = None) -> ImportedDataset:
         from tfreid.data.class_datasets import idx_records
@@ -32,7 +32,8 @@ class FashionMnistImporter(Importer):
     default_out = "tfrecords/fashion-mnist"
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("--root", default=FASHION_MNIST_DIR)
+        parser.add_argument("--root", default=FASHION_MNIST_DIR,
+                            help="the folder of the package's IDX files")
 
     def collect(self, args: argparse.Namespace, progress: Progress = None) -> ImportedDataset:
         from tfreid.data.class_datasets import class_dataset_records
@@ -48,8 +49,9 @@ class DigitsImporter(Importer):
     default_out = "tfrecords/digits"
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("--test-fraction", type=fraction, default=0.3)
-        parser.add_argument("--seed", type=seed, default=0)
+        parser.add_argument("--test-fraction", type=fraction, default=0.3,
+                            help="share of each class's images held out for testing")
+        parser.add_argument("--seed", type=seed, default=0, help="seed of the held-out draw")
 
     def collect(self, args: argparse.Namespace, progress: Progress = None) -> ImportedDataset:
         from tfreid.data.class_datasets import class_dataset_records

@@ -72,10 +72,10 @@ class FolderImporter(Importer):
     help = "root/<identity>/*.jpg|png, held-out identities split into query and gallery"
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("root")
+        parser.add_argument("root", help="a folder with one folder of images per identity")
         parser.add_argument("--test-fraction", type=fraction, default=0.3,
                             help="share of identities held out of training")
-        parser.add_argument("--seed", type=seed, default=0)
+        parser.add_argument("--seed", type=seed, default=0, help="seed of the held-out draw")
         parser.add_argument("--camera-pattern", help="regular expression whose first group is "
                             r"the camera number in a file name, e.g. '_c(\d+)' (default: an "
                             "image's position in its folder)")

@@ -17,10 +17,11 @@ class SurfacesImporter(Importer):
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--num-identities", type=int_in(4, 1_000_000),
-                            default=SurfaceConfig.num_identities)
+                            default=SurfaceConfig.num_identities, help="surfaces to generate")
         parser.add_argument("--views", type=int_in(2, 1000),
-                            default=SurfaceConfig.views_per_identity)
-        parser.add_argument("--seed", type=seed, default=0)
+                            default=SurfaceConfig.views_per_identity,
+                            help="images of each surface")
+        parser.add_argument("--seed", type=seed, default=0, help="seed of the generated set")
         parser.add_argument("--wide-views", action="store_true",
                             help="views that differ far more: easy, hard and junk pairs "
                                  "(mAP Easy / Medium / Hard)")

@@ -109,7 +109,7 @@ class ListImporter(Importer):
                                         "tfreid.data.importers.listed)")
         parser.add_argument("--test-fraction", type=fraction, default=0.3,
                             help="without a split column: share of identities held out")
-        parser.add_argument("--seed", type=seed, default=0)
+        parser.add_argument("--seed", type=seed, default=0, help="seed of the held-out draw")
 
     def total(self, args: argparse.Namespace) -> int | None:
         try:

@@ -54,7 +54,7 @@ class Market1501Importer(Importer):
     default_out = "tfrecords/market1501"
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("root")
+        parser.add_argument("root", help="the Market-1501 folder")
 
     def total(self, args: argparse.Namespace) -> int:
         return count_images(args.root, tuple(MARKET_SPLITS.values()))
