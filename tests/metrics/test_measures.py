@@ -54,7 +54,20 @@ def test_held_out_scores_hold_every_measure_of_evaluate_retrieval_and_minp():
         assert np.array_equal(scores[key], value), key
     assert set(scores) == {*report, "mAC", "CF"}
     assert scores.mAP == scores["mAP"] and scores.cmc is scores["cmc"] and len(scores.cmc) == 20
-    assert 0.0 < scores["minp"] <= 1.0
+    assert scores["minp"] == pytest.approx(minp_by_loop(q, query, g, gallery), abs=1e-12)
+
+
+def minp_by_loop(q, query, g, gallery) -> float:
+    """mINP query by query: Euclidean order, same identity and camera left out, INP = true
+    matches / rank of the last one (random continuous embeddings: no ties)."""
+    inps = []
+    for row, identity, camera in zip(q, query.identities, query.cameras, strict=True):
+        keep = ~((gallery.identities == identity) & (gallery.cameras == camera))
+        order = np.argsort(np.linalg.norm(g[keep] - row, axis=1), kind="stable")
+        ranks = np.flatnonzero(gallery.identities[keep][order] == identity) + 1
+        if len(ranks):
+            inps.append(len(ranks) / ranks[-1])
+    return float(np.mean(inps))
 
 
 def test_scores_are_a_plain_dict_for_results_json():
@@ -70,7 +83,18 @@ def test_chance_keeps_rank1_and_map_and_adds_minp():
     _, query, _, gallery = split_data(2)
     chance = chance_scores(query, gallery, seed=0)
     assert list(chance) == ["rank1", "mAP", "minp"]
-    assert all(0.0 < v < 1.0 for v in chance.values())
+    # rank-1 by chance: a query's valid true matches over its valid gallery entries
+    shares = []
+    for identity, camera in zip(query.identities, query.cameras, strict=True):
+        valid = ~((gallery.identities == identity) & (gallery.cameras == camera))
+        matches = (gallery.identities[valid] == identity).sum()
+        if matches:
+            shares.append(matches / valid.sum())
+    assert chance["rank1"] == pytest.approx(np.mean(shares), abs=1e-12)
+    # embeddings that carry the identity (split_data) score above random ones
+    q, _, g, _ = split_data(2)
+    informed = score_held_out(q, query, g, gallery)
+    assert chance["mAP"] < informed["mAP"] and chance["minp"] < informed["minp"]
 
 
 WORST_RANK = Measure("worst_rank", "worst rank", lambda e: max(int(r[-1]) for r in e.scored),
