@@ -19,8 +19,8 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "tfreid"
 LAYERS = [
-    {"", "errors", "limits", "registry", "catalog", "quiet", "backend", "option_types", "io",
-     "distribute"},
+    {"", "errors", "extras", "limits", "registry", "catalog", "quiet", "backend", "option_types",
+     "io", "distribute"},
     {"data", "losses", "metrics", "models", "plots", "nn", "inference"},
     {"evaluation", "export", "compression", "retrieval"},
     {"callbacks"},
