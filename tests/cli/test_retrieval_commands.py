@@ -178,14 +178,19 @@ def test_reading_commands_never_generate_the_default_dataset(tmp_path, export, t
     monkeypatch.chdir(work)
     capsys.readouterr()
     commands = (["evaluate", str(export)], ["embed", str(export), "--out", "x.npz"],
-                ["search", str(index)])
-    for argv in commands:
-        assert main(argv) == 2, argv
-        assert the_error_line(capsys.readouterr().err) == (
-            "error: no --dataset given and the default dataset tfrecords/surfaces does not "
-            "exist here: generate it with 'tfreid make-tfrecords surfaces', or give --dataset "
-            "DIR" + ("" if argv[0] == "evaluate" else " (or --images PATH)"))
-    assert list(work.iterdir()) == []  # nothing generated, nothing written
+                ["search", str(index)], ["correlation-graph", str(export)])
+    for home, where in ((None, "tfrecords/surfaces"),
+                        (tmp_path / "home", f"{tmp_path / 'home/tfrecords/surfaces'}")):
+        if home:
+            monkeypatch.setenv("TFREID_HOME", str(home))
+        for argv in commands:
+            assert main(argv) == 2, argv
+            images = "" if argv[0] in ("evaluate", "correlation-graph") else " (or --images PATH)"
+            assert the_error_line(capsys.readouterr().err) == (
+                f"error: no --dataset given and the default dataset {where} does not exist: "
+                f"generate it with 'tfreid make-tfrecords surfaces', or give --dataset DIR{images}")
+    monkeypatch.delenv("TFREID_HOME")
+    assert list(work.iterdir()) == [] and not (tmp_path / "home").exists()  # nothing written
     shutil.copytree(tiny_dataset, work / "tfrecords" / "surfaces")
     assert main(["evaluate", str(export)]) == 2  # not the default set's generator settings
     assert "was made by an older tfreid: make it again with 'tfreid make-tfrecords surfaces " \

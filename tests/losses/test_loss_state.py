@@ -80,21 +80,6 @@ def test_memory_bank_saves_with_the_model(tmp_path):
     np.testing.assert_allclose(again.bank.embeddings.numpy(), loss.bank.embeddings.numpy())
 
 
-def test_keras3_objects_are_refused_with_one_line():
-    import keras as keras3
-
-    from tfreid.callbacks import CorrelationMonitor
-    from tfreid.export import export_saved_model
-
-    model = keras3.Sequential([keras3.Input((3,)), keras3.layers.Dense(2)])
-    images = np.zeros((2, 3), np.float32)
-    for use in (lambda: ProxyNCALoss(3, 2).attach(model),
-                lambda: CorrelationMonitor(model, (images, [0, 1]), (images, [0, 1])),
-                lambda: export_saved_model(model, "unused")):
-        with pytest.raises(ConfigError, match="Keras 3 object"):
-            use()
-
-
 @pytest.mark.parametrize("make_loss, state", [
     (lambda: ProxyNCALoss(num_classes=3, embedding_dim=4), lambda loss: [loss.proxies]),
     (lambda: CrossBatchMemory(ContrastiveLoss(), embedding_dim=4, memory_size=8),

@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from tfreid.backend import keras, serializable
+from tfreid.callbacks.callback import Callback
 from tfreid.errors import OutputError
 from tfreid.io.atomic import atomic_directory
 from tfreid.metrics.measures import MAP
@@ -30,7 +31,7 @@ def is_chief(model: keras.Model) -> bool:
 
 
 @serializable
-class BestModelCheckpoint(keras.callbacks.Callback):
+class BestModelCheckpoint(Callback):
     """ModelCheckpoint(save_best_only) and EarlyStopping(restore_best_weights) in one.
 
     At each epoch end where ``monitor`` improves on the best value so far (by

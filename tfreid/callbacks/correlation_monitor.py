@@ -6,6 +6,7 @@ from typing import Any
 import numpy as np
 
 from tfreid.backend import check_tf_keras, keras, tf
+from tfreid.callbacks.callback import Callback
 from tfreid.evaluation.embedding import as_split, embed, score_embeddings
 from tfreid.metrics import feature_correlation_matrix
 from tfreid.metrics.measure import EPOCH
@@ -60,7 +61,7 @@ def ranked_queries_image(query_embeddings: np.ndarray, query, gallery_embeddings
                                 matches.tolist(), captions)
 
 
-class CorrelationMonitor(keras.callbacks.Callback):
+class CorrelationMonitor(Callback):
     """Every ``every_n_epochs`` epochs, embed validation identities and score them.
 
     Adds ``val_<key>`` of every measure with the ``epoch`` place (``tfreid.catalog.MEASURES``:

@@ -5,7 +5,8 @@ import sys
 import time
 from typing import Any
 
-from tfreid.backend import keras, serializable
+from tfreid.backend import serializable
+from tfreid.callbacks.callback import Callback
 from tfreid.metrics.measure import measures
 
 
@@ -22,7 +23,7 @@ def format_value(key: str, value: float) -> str:
 
 
 @serializable
-class EpochLogger(keras.callbacks.Callback):
+class EpochLogger(Callback):
     """Print ``epoch 3/25: loss 0.277, ... | val rank1 0.5, mAP 0.656, CF 8 (4.1 s)``.
 
     Training measures first, then the validation ones (``val_`` dropped);

@@ -4,7 +4,8 @@ from typing import Any
 
 import numpy as np
 
-from tfreid.backend import keras, tf
+from tfreid.backend import tf
+from tfreid.callbacks.callback import Callback
 
 
 def pair_grid(image_a: np.ndarray, image_b: np.ndarray) -> np.ndarray:
@@ -12,7 +13,7 @@ def pair_grid(image_a: np.ndarray, image_b: np.ndarray) -> np.ndarray:
     return np.concatenate(np.concatenate([image_a, image_b], axis=2), axis=0)
 
 
-class PairImages(keras.callbacks.Callback):
+class PairImages(Callback):
     """At the start of training, write grids of same- and different-identity pairs.
 
     ``pairs`` is one batch of the pair dataset, ({"image_a", "image_b"}, labels).

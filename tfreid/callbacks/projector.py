@@ -20,6 +20,7 @@ import numpy as np
 from PIL import Image
 
 from tfreid.backend import keras
+from tfreid.callbacks.callback import Callback
 from tfreid.data.split_images import as_images
 from tfreid.evaluation.embedding import as_split, embed
 from tfreid.io.atomic import atomic_file, write_json, write_text
@@ -102,7 +103,7 @@ def write_projector(run_dir: str | Path, name: str, embeddings: np.ndarray, imag
     return run_dir / CONFIG_NAME
 
 
-class EmbeddingProjector(keras.callbacks.Callback):
+class EmbeddingProjector(Callback):
     """Every ``every_n_epochs`` epochs, the query and gallery embeddings go to the
     Projector of ``log_dir`` (a TensorBoard run folder, e.g. the run's ``validation``)
     as ``epoch-<n>``, labelled by identity, split and camera.

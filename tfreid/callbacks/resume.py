@@ -7,6 +7,7 @@ from typing import Any, Protocol
 
 from tfreid.backend import keras, serializable, tf
 from tfreid.callbacks.best_checkpoint import is_chief
+from tfreid.callbacks.callback import RefusesKeras3Model
 from tfreid.errors import DataError
 from tfreid.io.atomic import write_json
 
@@ -50,7 +51,7 @@ def read_progress(backup_dir: str | Path) -> Progress:
 
 
 @serializable
-class ResumeTraining(keras.callbacks.BackupAndRestore):
+class ResumeTraining(RefusesKeras3Model, keras.callbacks.BackupAndRestore):
     """BackupAndRestore that brings back the other callbacks' state and the history too.
 
     Keras' BackupAndRestore checkpoints the model, optimizer and epoch at each

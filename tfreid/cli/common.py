@@ -15,6 +15,7 @@ from tfreid.cli.errors import run_cli
 from tfreid.data.input_mode import INPUTS
 from tfreid.distribute.precision import PRECISIONS
 from tfreid.distribute.strategies import STRATEGY_CHOICES
+from tfreid.io.home import under_home
 from tfreid.option_types import (
     float_in,
     fraction,
@@ -35,7 +36,8 @@ def add_run_arguments(parser: argparse.ArgumentParser, defaults: RunConfig) -> N
 
     add = parser.add_argument
     add("--dataset", help="tfreid TFRecord dataset directory (default: the embedded "
-                          "surface set, generated into tfrecords/surfaces on first use)")
+                          f"surface set, generated into {under_home('tfrecords', 'surfaces')} "
+                          "on first use)")
     add("--input", choices=INPUTS, default=defaults.input,
         help="memory: decode the dataset into memory once; stream: read each batch's images "
              "from the TFRecord shards; auto: stream when the images would take over a "
@@ -74,12 +76,13 @@ def add_run_arguments(parser: argparse.ArgumentParser, defaults: RunConfig) -> N
     add("--side-by-side", action="store_true", help="train all members in one step")
     add("--initial-weights", help="start from the encoder of a finished run (its folder) of "
                                   "the same architecture")
-    add("--logdir", help="run folder (default: logs/<run-name>); a rerun of an unfinished "
-                         "run resumes it")
-    add("--export", help="SavedModel directory (default: exports/<run-name>)")
+    add("--logdir", help=f"run folder (default: {under_home('logs', '<run-name>')}); a rerun "
+                         "of an unfinished run resumes it")
+    add("--export", help=f"SavedModel directory (default: {under_home('exports', '<run-name>')})")
     add("--save-export", action=argparse.BooleanOptionalAction, default=defaults.save_export,
         help="export a SavedModel when training ends")
-    add("--run-name", help="name of the run folder in logs/ (default: <method>-<date>-<time>, "
+    add("--run-name", help=f"name of the run folder in {under_home('logs')} (default: "
+                           "<method>-<date>-<time>, "
                            "or the unfinished run of the same settings, resumed)")
     add("--overwrite", action="store_true",
         help="replace --export if it is a SavedModel tfreid exported")

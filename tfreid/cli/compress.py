@@ -8,6 +8,7 @@ from tfreid.catalog import COMPRESSIONS
 from tfreid.cli.errors import run_cli
 from tfreid.cli.parsing import ArgumentParser
 from tfreid.compression.names import EMBEDDING_PRECISIONS, IO_TYPES
+from tfreid.io.home import logs_root, under_home
 from tfreid.option_types import fraction, image_size, positive_int, seed
 
 QUICK_BASELINE = {"image_size": 48, "num_triplets": 2000, "epochs": 10, "patience": 4,
@@ -44,7 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="low-rank fine-tuning, each pruning step and QAT, as a share of the epochs")
     add("--tflite-io", choices=IO_TYPES, default="int8",
         help="input and output type of the int8 TFLite models")
-    add("--out", help="results folder (default: logs/compression[-quick])")
+    add("--out", help=f"results folder (default: {under_home('logs', 'compression')}"
+                      "[-quick])")
     add("--overwrite", action="store_true",
         help="replace the results of an earlier sweep in --out")
     return parser
@@ -77,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         from tfreid.io.outputs import check_new_output
 
-        out = Path(args.out or "logs/compression" + "-quick" * args.quick)
+        out = Path(args.out or logs_root() / ("compression" + "-quick" * args.quick))
         check_new_output(out, args.overwrite)
         encoder, config, data = _baseline(args, out)
         dim = int(encoder.output_shape[-1])

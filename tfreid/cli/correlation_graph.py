@@ -6,6 +6,7 @@ from pathlib import Path
 
 from tfreid.cli.errors import run_cli
 from tfreid.cli.parsing import ArgumentParser
+from tfreid.io.home import under_home
 from tfreid.option_types import fraction
 
 
@@ -14,7 +15,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="tfreid correlation-graph",
         description="Embed a split with an export and draw its feature correlation graph.")
     parser.add_argument("export", help="a tfreid SavedModel export directory")
-    parser.add_argument("--dataset", help="tfreid dataset (default: the embedded surface set)")
+    parser.add_argument("--dataset", help="tfreid dataset (default: "
+                                          f"{under_home('tfrecords', 'surfaces')} if it is "
+                                          "there; tfreid make-tfrecords surfaces makes it)")
     parser.add_argument("--split", default="gallery", help="the dataset split embedded")
     parser.add_argument("--threshold", type=fraction, default=0.75,
                         help="features are joined where their |correlation| exceeds this")
@@ -27,13 +30,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
 
     def command() -> int:
-        from tfreid.data import Dataset
+        from tfreid.cli.embed import existing_dataset
         from tfreid.errors import OutputError
         from tfreid.export.embedding import embed_with_export, export_image_size
         from tfreid.metrics import correlated_features, mean_absolute_correlation
         from tfreid.plots import connected_share, plot_correlation_graph
 
-        dataset = Dataset.open(args.dataset)
+        dataset = existing_dataset(args.dataset)
         images = dataset.split(args.split, export_image_size(args.export), "memory").images
         embeddings = embed_with_export(args.export, images)
         out = Path(args.out or Path(args.export) / "correlation_graph.png")

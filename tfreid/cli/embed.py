@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from tfreid.cli.errors import run_cli
 from tfreid.cli.parsing import ArgumentParser
+from tfreid.io.home import under_home
 from tfreid.option_types import fraction, positive_int
 
 if TYPE_CHECKING:  # the data layer is imported when a command runs, not at parsing
@@ -35,7 +36,8 @@ def add_image_arguments(parser: argparse.ArgumentParser, split: str) -> None:
                        help="image files or folders (a folder of identity subfolders names each "
                             "image's identity; Market-1501 names give identity and camera)")
     which.add_argument("--dataset", help="a tfreid TFRecord dataset instead of --images "
-                                         "(default: tfrecords/surfaces if it is there; "
+                                         f"(default: {under_home('tfrecords', 'surfaces')}"
+                                         " if it is there; "
                                          "tfreid make-tfrecords surfaces makes it)")
     group.add_argument("--split", default=split, help="the --dataset split")
     group.add_argument("--limit", type=positive_int, help="only the first N images of --split")
@@ -65,7 +67,7 @@ def existing_dataset(name: str | None, alternative: str = "") -> "Dataset":
     make = "tfreid make-tfrecords surfaces"
     state = (f"{path} (the default dataset) was made by an older tfreid: make it again "
              f"with '{make} --overwrite'" if path.exists() else
-             f"the default dataset {path} does not exist here: generate it with '{make}'")
+             f"the default dataset {path} does not exist: generate it with '{make}'")
     raise DataError(f"no --dataset given and {state}, or give --dataset DIR{alternative}")
 
 

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from tfreid.cli.embed import add_model_argument
 from tfreid.cli.errors import run_cli
 from tfreid.cli.parsing import ArgumentParser
+from tfreid.io.home import under_home
 from tfreid.option_types import positive_int
 
 
@@ -17,8 +18,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = ArgumentParser(prog="tfreid evaluate", description="Score an export on a tfreid "
                             "dataset's query and gallery splits (Market-1501 camera rule).")
     add_model_argument(parser)
-    parser.add_argument("--dataset", help="tfreid TFRecord dataset (default: tfrecords/"
-                                          "surfaces if it is there; tfreid make-tfrecords "
+    parser.add_argument("--dataset", help="tfreid TFRecord dataset (default: "
+                                          f"{under_home('tfrecords', 'surfaces')} if it is "
+                                          "there; tfreid make-tfrecords "
                                           "surfaces makes it)")
     parser.add_argument("--query-split", default="query", help="the dataset's split of queries")
     parser.add_argument("--gallery-split", default="gallery",

@@ -7,6 +7,7 @@ from pathlib import Path
 from tfreid.catalog import STUDIES
 from tfreid.cli.errors import run_cli
 from tfreid.cli.parsing import ArgumentParser
+from tfreid.io.home import logs_root, under_home
 from tfreid.option_types import int_in, seed
 
 
@@ -21,7 +22,8 @@ def build_parser() -> argparse.ArgumentParser:
     add("--folds", type=int_in(2), help="number of folds (default: 5, or 2 with --quick)")
     add("--dataset", help="tfreid dataset directory (default: the embedded surface set)")
     add("--seed", type=seed, default=0, help="seed of every run")
-    add("--out", help="results folder (default: logs/experiments/<study>[-quick])")
+    add("--out", help=f"results folder (default: {under_home('logs', 'experiments')}/"
+                      "<study>[-quick])")
     return parser
 
 
@@ -37,7 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         study = get_study(args.study)
         base, values, folds = study.settings(args.quick)
         folds = args.folds or folds
-        out = Path(args.out or Path("logs/experiments") / (study.name + "-quick" * args.quick))
+        out = Path(args.out or logs_root() / "experiments" / (study.name + "-quick" * args.quick))
         config = RunConfig.for_method("triplet", dataset=args.dataset, seed=args.seed, **base)
         values = [study.parse_value(text) for text in args.values] if args.values else values
         variants = [{study.field: value} for value in values]

@@ -13,7 +13,8 @@ from tfreid.option_types import positive_int
 def build_parser() -> argparse.ArgumentParser:
     parser = ArgumentParser(
         prog="export", description="Export a trained run for deployment: float SavedModel, "
-        "QAT SavedModel and TFLite int8, each checked against the model it came from.")
+        "QAT SavedModel and TFLite int8 (and ONNX with --onnx), each checked against the model "
+        "it came from.")
     add = parser.add_argument
     add("run", help="a finished run folder (logs/<run>, holding encoder.keras)")
     add("--out", help="export folder (default: exports/<run>-deploy)")
@@ -23,6 +24,10 @@ def build_parser() -> argparse.ArgumentParser:
     add("--float-only", action="store_true",
         help="only the float SavedModel, written to --out itself (default: exports/<run>), as "
              "training exports it")
+    add("--onnx", action="store_true",
+        help="also write model.onnx (tf2onnx, ONNX opset 18; needs tfreid[onnx]) beside each "
+             "SavedModel: uint8 images of any batch and size in, checked with onnxruntime "
+             "against the SavedModel on the run's held-out images")
     add("--overwrite", action="store_true", help="replace --out if it is a tfreid export")
     return parser
 
@@ -31,20 +36,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
 
     def command() -> int:
-        if args.float_only:
-            from tfreid.export.saved_model import export_saved_model
-            from tfreid.training.saved_run import load_encoder
+        from tfreid.io.home import exports_root
 
-            out = Path(args.out or Path("exports") / Path(args.run).name)
-            export_saved_model(load_encoder(args.run), out, {"run": Path(args.run).name,
-                                                             "metric": "euclidean"},
-                               overwrite=args.overwrite)
+        name = Path(args.run).name
+        if args.float_only:
+            from tfreid.workflows.deployment import export_float
+
+            out = Path(args.out or exports_root() / name)
+            export_float(args.run, out, args.overwrite, args.onnx)
             print(f"written: {out}")
             return 0
         from tfreid.workflows.deployment import export_run
 
-        out = Path(args.out or Path("exports") / f"{Path(args.run).name}-deploy")
-        report = export_run(args.run, out, args.qat_epochs, args.tflite_io, args.overwrite)
+        out = Path(args.out or exports_root() / f"{name}-deploy")
+        report = export_run(args.run, out, args.qat_epochs, args.tflite_io, args.overwrite,
+                            onnx=args.onnx)
         print(json.dumps(report, indent=2))
         print(f"written: {out}")
         return 0

@@ -9,6 +9,7 @@ from pathlib import Path
 from tfreid.catalog import IMPORTERS
 from tfreid.cli.errors import run_cli
 from tfreid.cli.parsing import ArgumentParser
+from tfreid.io.home import tfreid_home
 from tfreid.option_types import positive_int
 
 
@@ -22,8 +23,9 @@ def build_parser() -> argparse.ArgumentParser:
         importer = IMPORTERS.get(name)(name)
         child = sub.add_parser(name, help=importer.help, description=importer.help)
         importer.add_arguments(child)
-        child.add_argument("--out", default=importer.default_out,
-                           required=importer.default_out is None, help="dataset folder")
+        default_out = importer.default_out and str(tfreid_home() / importer.default_out)
+        child.add_argument("--out", default=default_out, required=default_out is None,
+                           help="dataset folder")
         child.add_argument("--images-per-shard", type=positive_int, default=512,
                            help="images per TFRecord file")
         child.add_argument("--overwrite", action="store_true",

@@ -9,6 +9,7 @@ from tfreid.cli.parsing import ArgumentParser
 from tfreid.data.names import AUGMENTATIONS
 from tfreid.experiments.augmentation_study import StudySettings
 from tfreid.experiments.studies import STUDY_AUGMENTATIONS, TRAININGS
+from tfreid.io.home import logs_root, tfrecords_root, under_home
 from tfreid.option_types import positive_float, positive_int, seed
 
 
@@ -35,9 +36,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="use at most N training images (default: all, 8,000 with --quick)")
     add("--augment-anchor", action="store_true", help="augment the anchor too (SimCLR style)")
     add("--seed", type=seed, default=0, help="seed of every scenario")
-    add("--data-root", default="tfrecords",
+    add("--data-root", default=str(tfrecords_root()),
         help="where the named class datasets are written on first use")
-    add("--out", help="results folder (default: logs/experiments/pairwise-vs-triplet[-quick])")
+    add("--out", help="results folder (default: "
+                      f"{under_home('logs', 'experiments', 'pairwise-vs-triplet')}[-quick])")
     return parser
 
 
@@ -66,7 +68,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                               learning_rate=args.lr, max_train_images=args.max_train_images,
                               augment_anchor=args.augment_anchor or None)
         dirs = dataset_dirs(args.datasets, args.data_root)
-        out = Path(args.out or "logs/experiments/pairwise-vs-triplet" + "-quick" * args.quick)
+        out = Path(args.out or logs_root() / "experiments" /
+                   ("pairwise-vs-triplet" + "-quick" * args.quick))
         rows = run_study(dirs, config, out / "results.jsonl", tuple(args.augments),
                          tuple(args.trainings))
         names = {name: Dataset(d).identity_names for name, d in dirs.items()}

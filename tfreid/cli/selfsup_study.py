@@ -6,6 +6,7 @@ from pathlib import Path
 
 from tfreid.cli.errors import run_cli
 from tfreid.cli.parsing import ArgumentParser
+from tfreid.io.home import logs_root, tfrecords_root, under_home
 from tfreid.option_types import seed
 
 DATASETS = ("fashion-mnist", "digits", "surfaces", "surfaces-wide")
@@ -24,8 +25,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="datasets of the study (written to --data-root on first use)")
     add("--seeds", nargs="+", type=seed, default=[0, 1],
         help="each scenario once per seed; the table gives mean and std over seeds")
-    add("--data-root", default="tfrecords", help="where the study's datasets are written")
-    add("--out", help="results folder (default: logs/experiments/selfsup[-quick])")
+    add("--data-root", default=str(tfrecords_root()),
+        help="where the study's datasets are written")
+    add("--out", help=f"results folder (default: {under_home('logs', 'experiments', 'selfsup')}"
+                      "[-quick])")
     return parser
 
 
@@ -36,7 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from tfreid.experiments.self_supervised_report import write_report
         from tfreid.experiments.self_supervised_study import run_study
 
-        out = Path(args.out or "logs/experiments/selfsup" + "-quick" * args.quick)
+        out = Path(args.out or logs_root() / "experiments" / ("selfsup" + "-quick" * args.quick))
         rows = run_study(tuple(args.datasets), tuple(args.seeds), Path(args.data_root), out,
                          args.quick)
         paths = write_report(rows, out)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from tfreid.catalog import METHODS
 from tfreid.cli import common
 from tfreid.cli.parsing import ArgumentParser
+from tfreid.io.home import under_home
 from tfreid.training.config import RunConfig
 
 SELF_SUPERVISED = ("spreading", "insclr", "stml")
@@ -19,7 +20,7 @@ def build_parser(method: str) -> argparse.ArgumentParser:
         description="Train an encoder without labels (thesis 003: Spreading, InsCLR, STML) on "
         "the training images, then evaluate it on held-out identities: rank-1, mAP, Recall@k, "
         "NMI and mAP Easy / Medium / Hard. The default dataset is the wide-view surface set "
-        "(tfrecords/surfaces-wide, generated on first use).")
+        f"({under_home('tfrecords', 'surfaces-wide')}, generated on first use).")
     parser.add_argument("--method", choices=SELF_SUPERVISED, default=method,
                         help="the method; --method M --help lists M's own options")
     common.add_option_arguments(parser, METHODS.get(method).Options, defaults.options)

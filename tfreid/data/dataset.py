@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from tfreid.data.default import DEFAULT_ROOT, ensure_default_manifest
+from tfreid.data.default import ensure_default_manifest
 from tfreid.data.input_mode import input_for, manifest_decoded_bytes
 from tfreid.data.manifest import read_manifest, split_info
 from tfreid.data.reader import decode_split
@@ -45,10 +45,11 @@ class Dataset:
         return dataset
 
     @classmethod
-    def default(cls, wide: bool = False, root: str | Path = DEFAULT_ROOT,
+    def default(cls, wide: bool = False, root: str | Path | None = None,
                 verbose: bool = True) -> "Dataset":
         """The embedded surface set (``wide``: the wide-view one), generated under ``root``
-        on first use (``tfreid.data.default``)."""
+        on first use (``tfreid.data.default``; ``root`` defaults to ``$TFREID_HOME/tfrecords``,
+        else ``./tfrecords``)."""
         return cls._checked(*ensure_default_manifest(root, verbose, wide))
 
     @classmethod

@@ -1,6 +1,7 @@
 """Where the embedded default datasets live, and making them on first use.
 
-``tfrecords/surfaces`` (``SurfaceConfig()``) is the default of every training
+They live under ``tfreid.io.home.tfrecords_root()`` (``$TFREID_HOME/tfrecords``, else
+``./tfrecords``). ``tfrecords/surfaces`` (``SurfaceConfig()``) is the default of every training
 command; ``tfrecords/surfaces-wide`` (``SurfaceConfig.wide_views()``, views that
 differ far more, with easy / hard / junk ground truth) the default of the
 self-supervised methods.
@@ -13,9 +14,9 @@ from tfreid.data.manifest import MANIFEST_NAME, read_manifest
 from tfreid.data.revisited import revisited_ground_truth
 from tfreid.data.surfaces import SurfaceConfig, surface_records
 from tfreid.data.writer import write_dataset
+from tfreid.io.home import tfrecords_root
 from tfreid.io.locks import exclusive_lock
 
-DEFAULT_ROOT = Path("tfrecords")
 DEFAULT_NAME = "surfaces"
 WIDE_NAME = "surfaces-wide"
 
@@ -45,17 +46,24 @@ def _current_manifest(out_dir: Path, config: SurfaceConfig) -> dict[str, Any] | 
     return manifest if manifest["source"] == surfaces_source(config) else None
 
 
-def existing_default_manifest(root: str | Path = DEFAULT_ROOT, wide: bool = False
+def default_dataset_dir(root: str | Path | None = None, wide: bool = False) -> Path:
+    """The default dataset's folder (``wide``: the wide-view set's) under ``root``, which
+    defaults to ``tfreid.io.home.tfrecords_root()``."""
+    return Path(root if root is not None else tfrecords_root()) / (WIDE_NAME if wide
+                                                                   else DEFAULT_NAME)
+
+
+def existing_default_manifest(root: str | Path | None = None, wide: bool = False
                               ) -> tuple[Path, dict[str, Any] | None]:
     """(directory, manifest) of the default dataset (``wide``: the wide-view set) as it is
     now, never generated: the manifest None if it is not there or was made by other
     generator settings. Commands that only read data use this; training ones generate."""
     config = SurfaceConfig.wide_views() if wide else SurfaceConfig()
-    out_dir = Path(root) / (WIDE_NAME if wide else DEFAULT_NAME)
+    out_dir = default_dataset_dir(root, wide)
     return out_dir, _current_manifest(out_dir, config)
 
 
-def ensure_default_manifest(root: str | Path = DEFAULT_ROOT, verbose: bool = True,
+def ensure_default_manifest(root: str | Path | None = None, verbose: bool = True,
                             wide: bool = False) -> tuple[Path, dict[str, Any]]:
     """(directory, manifest) of the default dataset (``wide``: the wide-view set),
     generated there first if it is not yet; the manifest is read once when it is.
@@ -65,7 +73,7 @@ def ensure_default_manifest(root: str | Path = DEFAULT_ROOT, verbose: bool = Tru
     generator settings (an older tfreid) is made again.
     """
     config = SurfaceConfig.wide_views() if wide else SurfaceConfig()
-    out_dir = Path(root) / (WIDE_NAME if wide else DEFAULT_NAME)
+    out_dir = default_dataset_dir(root, wide)
     manifest = _current_manifest(out_dir, config)
     if manifest is not None:
         return out_dir, manifest
@@ -80,7 +88,7 @@ def ensure_default_manifest(root: str | Path = DEFAULT_ROOT, verbose: bool = Tru
     return out_dir, manifest
 
 
-def ensure_default_dataset(root: str | Path = DEFAULT_ROOT, verbose: bool = True,
+def ensure_default_dataset(root: str | Path | None = None, verbose: bool = True,
                            wide: bool = False) -> Path:
     """The default dataset's directory (``ensure_default_manifest``); ``tfreid.data.Dataset
     .default(wide=...)`` opens it."""

@@ -1,5 +1,5 @@
 """Inference: the one way tfreid embeds images, whatever the model (a Keras encoder, a
-SavedModel export, a TFLite model) and wherever the images are (in memory, in TFRecord
+SavedModel export, a TFLite or an ONNX model) and wherever the images are (in memory, in TFRecord
 shards, in image files read batch by batch). Below evaluation, export, compression and
 retrieval, which all embed through it.
 
@@ -17,6 +17,7 @@ _EXPORTS = {
     "read_metadata": "tfreid.inference.saved_model",
     "export_image_size": "tfreid.inference.saved_model",
     "TFLiteModel": "tfreid.inference.tflite",
+    "OnnxModel": "tfreid.inference.onnx",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -156,9 +156,17 @@ def tflite_embedder(model: TFLiteModel, name: str = "tflite") -> Embedder:
 
 def embedder_for(source: Any) -> Embedder:
     """An ``Embedder`` of ``source``: an Embedder (itself), a Keras encoder, a SavedModel
-    export folder, a ``.tflite`` file, TFLite bytes or a ``TFLiteModel``."""
+    export folder, a ``.tflite`` file, TFLite bytes, a ``TFLiteModel``, or a ``.onnx``
+    file or ``OnnxModel`` (``tfreid.inference.onnx``; any image size, as a SavedModel)."""
+    from tfreid.inference.onnx import OnnxModel
+
     if isinstance(source, Embedder):
         return source
+    if isinstance(source, str | os.PathLike) and Path(source).suffix == ".onnx":
+        source = OnnxModel(source) if Path(source).is_file() else source
+    if isinstance(source, OnnxModel):
+        return Embedder(source, source.image_size, source.dim, source.name, resizes=True,
+                        model=source)
     if isinstance(source, keras.Model):
         return keras_embedder(source)
     if isinstance(source, TFLiteModel):
@@ -175,7 +183,8 @@ def embedder_for(source: Any) -> Embedder:
             return tflite_embedder(read_tflite(path), f"tflite:{path.resolve()}")
         if is_saved_model(path):
             return saved_model_embedder(path)
-        raise DataError(f"{source} is neither a tfreid SavedModel export nor a .tflite file")
+        raise DataError(f"{source} is neither a tfreid SavedModel export nor a .tflite or "
+                        ".onnx file")
     check_tf_keras(source, "the model")
     raise ConfigError(f"cannot embed with a {type(source).__name__}: give a Keras encoder, a "
-                      "tfreid SavedModel export folder or a .tflite file")
+                      "tfreid SavedModel export folder, a .tflite or a .onnx file")

@@ -38,3 +38,9 @@ def logs_root() -> Path:
 def exports_root() -> Path:
     """Where exports go: ``<home>/exports``."""
     return tfreid_home() / "exports"
+
+
+def under_home(*parts: str) -> str:
+    """``<home>/<parts>`` as help texts show a default: ``logs/<run>`` when the home is the
+    current folder, ``/data/reid/logs/<run>`` when ``TFREID_HOME=/data/reid``."""
+    return str(tfreid_home().joinpath(*parts))

@@ -2,11 +2,12 @@
 
 from typing import Any
 
-from tfreid.backend import keras, serializable, tf
+from tfreid.backend import serializable, tf
+from tfreid.losses.loss import Loss
 
 
 @serializable
-class BinaryVerificationPairLoss(keras.losses.Loss):
+class BinaryVerificationPairLoss(Loss):
     """L = -[y log sigmoid(z) + (1 - y) log(1 - sigmoid(z))] for a pair's logit z.
 
     ``y_true`` is 1 for a same-identity pair; ``y_pred`` is the *logit* of the

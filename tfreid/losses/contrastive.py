@@ -19,14 +19,15 @@ Example::
 
 from typing import Any
 
-from tfreid.backend import keras, serializable, tf
+from tfreid.backend import serializable, tf
 from tfreid.errors import ConfigError
+from tfreid.losses.loss import Loss
 from tfreid.losses.metric_loss import Batch, MetricLoss
 from tfreid.losses.reductions import masked_mean
 
 
 @serializable
-class ContrastivePairLoss(keras.losses.Loss):
+class ContrastivePairLoss(Loss):
     """The contrastive loss of pairs: ``y_true`` is 1 for a same-identity pair, ``y_pred``
     the pair's distance d (``safe_sqrt``: exactly 0 with a zero gradient at 0)."""
 

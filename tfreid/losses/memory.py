@@ -18,6 +18,7 @@ from typing import Any
 
 from tfreid.backend import keras, serializable, tf
 from tfreid.errors import ConfigError
+from tfreid.losses.loss import Loss
 from tfreid.losses.metric_loss import MetricLoss, require_arguments
 
 
@@ -70,7 +71,7 @@ class MemoryBank(keras.layers.Layer):
 
 
 @serializable
-class CrossBatchMemory(keras.losses.Loss):
+class CrossBatchMemory(Loss):
     """Any batch loss, with the memory's rows as extra keys (module docstring)."""
 
     def __init__(self, loss: MetricLoss | dict | None = None, embedding_dim: int | None = None,

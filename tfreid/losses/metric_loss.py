@@ -24,6 +24,7 @@ from typing import Any, ClassVar
 from tfreid.backend import keras, tf
 from tfreid.distribute.cross_replica import cross_replica_concat
 from tfreid.errors import MissingArgumentsError
+from tfreid.losses.loss import Loss
 from tfreid.losses.miners import Miner, get_miner
 from tfreid.nn.distances import Distance, get_distance
 
@@ -90,7 +91,7 @@ class Batch:
         return positive, negative
 
 
-class MetricLoss(keras.losses.Loss):
+class MetricLoss(Loss):
     """A loss of ``(labels (B,), embeddings (B, D))`` returning one value per anchor.
 
     Subclasses list their own constructor arguments in ``config_fields`` and set

@@ -3,11 +3,12 @@
 from typing import Any
 
 from tfreid.backend import keras, serializable, tf
+from tfreid.losses.loss import Loss
 from tfreid.losses.metric_loss import require_arguments
 
 
 @serializable
-class PerMemberLoss(keras.losses.Loss):
+class PerMemberLoss(Loss):
     """L = sum_m loss(y_true, y_pred[..., slice_m]) over ensemble members m.
 
     Each member's slice of the concatenated embedding gets its own loss, so a

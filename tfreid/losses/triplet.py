@@ -11,12 +11,13 @@ use ``TripletMarginLoss`` with a miner.
 
 from typing import Any
 
-from tfreid.backend import keras, serializable, tf
+from tfreid.backend import serializable, tf
+from tfreid.losses.loss import Loss
 from tfreid.nn.distances import pair_distance
 
 
 @serializable
-class TripletLoss(keras.losses.Loss):
+class TripletLoss(Loss):
     """Triplet loss of explicit triplets: ``y_pred`` is (B, 3, D) = (anchor, positive, negative).
 
     ``y_true`` is ignored (the triplet's order carries the labels).

@@ -24,6 +24,7 @@ from tfreid.data.reader import SplitArrays
 from tfreid.errors import ConfigError, OutputError, describe
 from tfreid.evaluation.embedding import chance_scores, embed, score_held_out
 from tfreid.export.saved_model import export_saved_model
+from tfreid.io.home import exports_root
 from tfreid.io.outputs import (
     check_new_output,
     check_not_nested,
@@ -190,9 +191,9 @@ def _train_as_worker(method: Method, placement: Placement, verbose: int) -> dict
 
 
 def export_path(config: RunConfig, run: RunFolder) -> Path | None:
-    """Where the run's SavedModel goes (``--export``, else ``exports/<run>``), unchecked;
-    None with ``--no-save-export``."""
-    return Path(config.export or Path("exports") / run.name) if config.save_export else None
+    """Where the run's SavedModel goes (``--export``, else ``<home>/exports/<run>``, home
+    being ``tfreid.io.home.tfreid_home()``), unchecked; None with ``--no-save-export``."""
+    return Path(config.export or exports_root() / run.name) if config.save_export else None
 
 
 def export_dir_of(config: RunConfig, run: RunFolder) -> Path | None:

@@ -20,7 +20,7 @@ from typing import Any
 from tfreid.distribute.precision import precision_policy
 from tfreid.distribute.strategies import Worker, cluster_worker, make_strategy
 from tfreid.errors import ConfigError
-from tfreid.training.run_folder import LOGS_ROOT
+from tfreid.io.home import logs_root
 
 END_BARRIER_MS = 24 * 3600 * 1000  # how long workers wait for the chief's evaluation
 
@@ -101,6 +101,6 @@ class WorkerRun:
 @contextlib.contextmanager
 def worker_run(config) -> Iterator[WorkerRun]:
     """A non-chief worker's view of the run named by ``config`` (module docstring)."""
-    chief = Path(config.logdir) if config.logdir else LOGS_ROOT / config.run_name
+    chief = Path(config.logdir) if config.logdir else logs_root() / config.run_name
     with tempfile.TemporaryDirectory(prefix="tfreid-worker-") as private:
         yield WorkerRun(chief.name, Path(private), chief / "resume")

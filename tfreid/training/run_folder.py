@@ -32,11 +32,11 @@ from typing import Any
 
 from tfreid.errors import ConfigError, OutputError
 from tfreid.io.atomic import atomic_file, write_json
+from tfreid.io.home import logs_root as default_logs_root
 from tfreid.io.locks import exclusive_lock, is_locked
 from tfreid.io.outputs import ensure_writable_dir
 from tfreid.training.legacy_settings import upgrade_settings
 
-LOGS_ROOT = Path("logs")
 RUN_FILE = "run.json"
 LOCK_FILE = ".lock"
 ENCODER_NAME = "encoder.keras"
@@ -208,18 +208,19 @@ def new_run_name(prefix: str, logs_root: Path) -> str:
     return name
 
 
-def named_run_path(config: dict[str, Any], logs_root: Path = LOGS_ROOT) -> Path | None:
-    """The folder ``config`` names (``logdir``, or ``run_name`` in ``logs_root``), or None."""
+def named_run_path(config: dict[str, Any], logs_root: Path | None = None) -> Path | None:
+    """The folder ``config`` names (``logdir``, or ``run_name`` in ``logs_root``, which
+    defaults to ``tfreid.io.home.logs_root()``), or None."""
     run_name, logdir = config.get("run_name"), config.get("logdir")
     if run_name is not None:
         check_run_name(run_name)
     if logdir:
         return Path(logdir)
-    return logs_root / run_name if run_name else None
+    return (logs_root or default_logs_root()) / run_name if run_name else None
 
 
 def finished_results(method: str, config: dict[str, Any],
-                     logs_root: Path = LOGS_ROOT) -> dict[str, Any] | None:
+                     logs_root: Path | None = None) -> dict[str, Any] | None:
     """The results of the run ``config`` names if it has finished already with ``method`` and
     the same settings, else None: a sweep that lost a run's results line restores it from
     here instead of training the run again."""
@@ -236,9 +237,11 @@ def finished_results(method: str, config: dict[str, Any],
 
 
 def locate_run(method: str, config: dict[str, Any], prefix: str,
-               logs_root: Path = LOGS_ROOT) -> RunFolder:
+               logs_root: Path | None = None) -> RunFolder:
     """The run folder for a run of ``method`` with ``config``, not yet claimed (module
-    docstring): the one named, an unfinished one to resume, or a new one."""
+    docstring): the one named, an unfinished one to resume, or a new one (in ``logs_root``,
+    default ``tfreid.io.home.logs_root()``)."""
+    logs_root = logs_root or default_logs_root()
     path = named_run_path(config, logs_root)
     if path is not None:
         return RunFolder(path, config.get("run_name") or path.name, method, config)

@@ -14,6 +14,12 @@ Into one folder, written atomically:
   encoder's.
 * ``qat_logs/``: the TensorBoard logs (``train``, ``validation``) of the QAT
   fine-tuning (its best-epoch checkpoint is dropped: ``qat/`` holds those weights).
+* with ``onnx``: ``float/model.onnx`` and ``qat/model.onnx`` (tf2onnx, ``tfreid[onnx]``),
+  each checked with onnxruntime against its SavedModel on the held-out images
+  (``tfreid.export.onnx``) and recorded in that folder's ``tfreid.json``; a QAT graph the
+  converter cannot match is left out with a one-line note; ``int8.onnx`` from
+  ``int8.tflite`` (tf2onnx's TFLite route: the TFLite model's int8 I/O and fixed image
+  size), checked against the TFLite interpreter within one output code, or a note.
 * ``report.json``: all of the above, with sizes on disk, and where ``qat_logs`` is.
 
 The run folder is only read: an export adds nothing to it, so TensorBoard and the
@@ -31,8 +37,10 @@ from tfreid.compression.accounting import folder_bytes
 from tfreid.compression.evaluation import rank_float
 from tfreid.compression.quantization import CALIBRATION_IMAGES, quantize_encoder
 from tfreid.compression.tflite import to_tflite
-from tfreid.errors import TrainingError
+from tfreid.errors import TrainingError, one_line
+from tfreid.export.onnx import add_onnx, difference_line, export_tflite_onnx
 from tfreid.export.saved_model import export_saved_model
+from tfreid.extras import import_extra
 from tfreid.inference.embedder import embedder_for
 from tfreid.inference.tflite import TFLiteModel
 from tfreid.io.atomic import atomic_directory, write_json
@@ -51,13 +59,77 @@ def saved_model_error(export_dir: Path, model: keras.Model, images: np.ndarray) 
     return float(np.abs(exported - embedder_for(model).embed(images)).max())
 
 
-def export_run(run_dir: str | Path, out_dir: str | Path, qat_epochs: int = 2,
-               tflite_io: str = "int8", overwrite: bool = False) -> dict[str, Any]:
-    """Write the three exports of ``run_dir`` into ``out_dir``; return the report."""
+def held_out_images(data: dict[str, Any], limit: int = 256) -> np.ndarray:
+    """The first ``limit`` held-out images (query, then gallery) the exports are checked on."""
+    query, gallery = data["query"], data["gallery"]
+    return np.concatenate([query.images, gallery.images])[:limit]
+
+
+def export_float(run_dir: str | Path, out_dir: str | Path, overwrite: bool = False,
+                 onnx: bool = False) -> dict[str, Any] | None:
+    """The float SavedModel of ``run_dir`` in ``out_dir`` itself (written atomically), with
+    ``model.onnx`` beside it if ``onnx``; return the ONNX record (None without ONNX)."""
+    from tfreid.training.saved_run import load_encoder
+
+    metadata = {"run": Path(run_dir).name, "metric": "euclidean"}
+    if not onnx:
+        export_saved_model(load_encoder(run_dir), out_dir, metadata, overwrite=overwrite)
+        return None
+    import_onnx_extra()
     check_new_output(out_dir, overwrite)
+    encoder, _, data = baseline_from_run(run_dir)
+    with atomic_directory(out_dir, overwrite=overwrite, kind="export") as staging:
+        inner = export_saved_model(encoder, staging / "savedmodel", metadata)
+        for item in inner.iterdir():
+            item.rename(staging / item.name)
+        inner.rmdir()
+        info = add_onnx(staging, encoder, held_out_images(data))
+        print(difference_line(info, str(Path(out_dir) / info["file"])))
+    return info
+
+
+def import_onnx_extra() -> None:
+    """The ONNX extra's modules, or its one-line MissingExtraError before any work."""
+    for module in ("tf2onnx", "onnx", "onnxruntime"):
+        import_extra(module, "onnx", "ONNX export")
+
+
+def onnx_exports(staging: Path, encoder: keras.Model, qat: keras.Model,
+                 check_images: np.ndarray) -> dict[str, Any]:
+    """``float/model.onnx`` and ``qat/model.onnx`` (a one-line note instead of a QAT graph
+    the converter cannot match) and the int8 note; each result line printed."""
+    report: dict[str, Any] = {"float": add_onnx(staging / "float", encoder, check_images)}
+    print(difference_line(report["float"], "float/model.onnx"))
+    try:
+        report["qat"] = add_onnx(staging / "qat", qat, check_images)
+        print(difference_line(report["qat"], "qat/model.onnx"))
+    except TrainingError as error:
+        report["qat"] = {"converted": False, "note": f"qat/model.onnx not written: {error}"}
+        print(f"onnx: {report['qat']['note']}")
+    try:
+        report["int8"] = export_tflite_onnx((staging / "int8.tflite").read_bytes(),
+                                            staging / "int8.onnx", check_images)
+        print(f"onnx: int8.onnx (from int8.tflite), opset {report['int8']['opset']}, largest "
+              f"|difference| vs TFLite {report['int8']['max_abs_difference']:.1e} over "
+              f"{len(check_images)} held-out images")
+    except (TrainingError, ValueError, RuntimeError) as error:
+        note = f"int8.onnx not written: tf2onnx cannot convert int8.tflite faithfully ({error})"
+        report["int8"] = {"converted": False, "note": one_line(note)}
+        print(f"onnx: {report['int8']['note']}")
+    return report
+
+
+def export_run(run_dir: str | Path, out_dir: str | Path, qat_epochs: int = 2,
+               tflite_io: str = "int8", overwrite: bool = False,
+               onnx: bool = False) -> dict[str, Any]:
+    """Write the three exports of ``run_dir`` into ``out_dir`` (and the ONNX ones with
+    ``onnx``); return the report."""
+    check_new_output(out_dir, overwrite)
+    if onnx:
+        import_onnx_extra()
     encoder, config, data = baseline_from_run(run_dir)
     query, gallery = data["query"], data["gallery"]
-    check_images = np.concatenate([query.images, gallery.images])[:256]
+    check_images = held_out_images(data)
     with atomic_directory(out_dir, overwrite=overwrite, kind="deployment") as staging:
         export_saved_model(encoder, staging / "float", metadata={"run": str(run_dir)})
         qat = quantize_encoder(encoder, "all", data["train"].images[:CALIBRATION_IMAGES])
@@ -94,5 +166,7 @@ def export_run(run_dir: str | Path, out_dir: str | Path, qat_epochs: int = 2,
             "bytes": {"float": folder_bytes(staging / "float"),
                       "qat": folder_bytes(staging / "qat"), "int8.tflite": len(model)},
         }
+        if onnx:
+            report["onnx"] = onnx_exports(staging, encoder, qat, check_images)
         write_json(staging / "report.json", report)
     return report

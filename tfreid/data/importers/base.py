@@ -17,7 +17,7 @@ class Importer:
 
     name = ""
     help = ""
-    default_out: str | None = None  # None: --out is required
+    default_out: str | None = None  # under tfreid.io.home.tfreid_home(); None: --out required
 
     def __init__(self, name: str | None = None):
         self.name = name or self.name

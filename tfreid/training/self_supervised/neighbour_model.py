@@ -14,9 +14,11 @@ embeds its own contiguous share of the rows (``replica_rows``); the losses then
 see every replica's rows (``cross_replica_concat``).
 """
 
+
 import numpy as np
 
-from tfreid.backend import keras, tf
+from tfreid.backend import check_tf_keras, keras, tf
+from tfreid.callbacks.callback import Callback
 from tfreid.data.augment import augmentation
 from tfreid.data.input_shard import shard_rows_per_batch
 from tfreid.data.split_images import SplitImages, as_images
@@ -49,6 +51,7 @@ class NeighbourBatchModel(keras.Model):
     def __init__(self, encoder: keras.Model, images: SplitImages | np.ndarray,
                  table_width: int, augment: str, seed: int, **kwargs):
         super().__init__(**kwargs)
+        check_tf_keras(encoder, "the encoder")
         self.encoder = encoder
         self.images = as_images(images)
         self.count = len(images)
@@ -110,7 +113,7 @@ class NeighbourBatchModel(keras.Model):
                                for batch in self.image_batches(batch_size)])
 
 
-class RefreshNeighbours(keras.callbacks.Callback):
+class RefreshNeighbours(Callback):
     """Calls ``model.refresh(epoch)`` at the start of every epoch (the model decides when
     its table changes)."""
 
