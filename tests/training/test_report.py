@@ -19,7 +19,7 @@ HEAD = ("run batch-0001 (batch): 12 epochs in 42 s; best epoch 9 (validation mAP
 TAIL = ("mAC            0.234          \nCF                 3          \n"
         "all held-out images, leave-one-out: R@1 0.610, R@2 0.700, R@4 0.800, R@8 0.900, "
         "NMI 0.550\n")
-END = "TensorBoard: tensorboard --logdir logs/batch-0001\nSavedModel:  None"
+END = "TensorBoard: tensorboard --logdir logs/batch-0001\nSavedModel:  none (--no-save-export)"
 
 
 def test_an_old_results_json_reads_as_before():

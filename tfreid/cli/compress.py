@@ -81,6 +81,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         out = Path(args.out or logs_root() / ("compression" + "-quick" * args.quick))
         check_new_output(out, args.overwrite)
+        if "int8-qat" in args.precisions:
+            from tfreid.compression.quantization import require_qat
+
+            require_qat()  # before the baseline trains
         encoder, config, data = _baseline(args, out)
         dim = int(encoder.output_shape[-1])
         sweep = CompressionSweep(tuple(args.dims or halving_dims(dim)), tuple(args.methods),

@@ -7,23 +7,24 @@ from pathlib import Path
 
 from tfreid.cli.errors import run_cli
 from tfreid.cli.parsing import ArgumentParser
+from tfreid.io.home import under_home
 from tfreid.option_types import positive_int
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = ArgumentParser(
         prog="export", description="Export a trained run for deployment: float SavedModel, "
-        "QAT SavedModel and TFLite int8 (and ONNX with --onnx), each checked against the model "
-        "it came from.")
+        "QAT SavedModel and TFLite int8 (QAT needs tfreid[qat]; and ONNX with --onnx), each "
+        "checked against the model it came from.")
     add = parser.add_argument
     add("run", help="a finished run folder (logs/<run>, holding encoder.keras)")
-    add("--out", help="export folder (default: exports/<run>-deploy)")
+    add("--out", help=f"export folder (default: {under_home('exports', '<run>-deploy')})")
     add("--qat-epochs", type=positive_int, default=2, help="quantization-aware fine-tuning epochs")
     add("--tflite-io", choices=("int8", "float"), default="int8",
         help="TFLite input / output type")
     add("--float-only", action="store_true",
-        help="only the float SavedModel, written to --out itself (default: exports/<run>), as "
-             "training exports it")
+        help="only the float SavedModel, written to --out itself (default: "
+             f"{under_home('exports', '<run>')}), as training exports it")
     add("--onnx", action="store_true",
         help="also write model.onnx (tf2onnx, ONNX opset 18; needs tfreid[onnx]) beside each "
              "SavedModel: uint8 images of any batch and size in, checked with onnxruntime "

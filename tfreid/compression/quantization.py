@@ -22,15 +22,21 @@ import numpy as np
 
 from tfreid.backend import keras
 from tfreid.errors import ConfigError
+from tfreid.extras import import_extra
 
 SCOPES = ("all", "head")
 CALIBRATION_IMAGES = 256  # training images whose activations set the ranges
+QAT_FEATURE = "quantization-aware training (QAT)"  # what needs the qat extra
 
 
 def _tfmot():
-    import tensorflow_model_optimization as tfmot
+    return import_extra("tensorflow_model_optimization", "qat", QAT_FEATURE)
 
-    return tfmot
+
+def require_qat() -> None:
+    """Nothing if tensorflow-model-optimization (``tfreid[qat]``) is installed, else its
+    one-line MissingExtraError: commands call it before any work that QAT would follow."""
+    _tfmot()
 
 
 def output_quantize_config() -> Any:

@@ -60,7 +60,7 @@ def format_results(results: dict[str, Any]) -> str:
         if entries:
             lines.append(head + ", ".join(entries))
     lines += [f"TensorBoard: tensorboard --logdir {results['logdir']}",
-              f"SavedModel:  {results['export']}"]
+              f"SavedModel:  {results['export'] or 'none (--no-save-export)'}"]
     return "\n".join(lines)
 
 

@@ -35,7 +35,7 @@ import numpy as np
 from tfreid.backend import keras
 from tfreid.compression.accounting import folder_bytes
 from tfreid.compression.evaluation import rank_float
-from tfreid.compression.quantization import CALIBRATION_IMAGES, quantize_encoder
+from tfreid.compression.quantization import CALIBRATION_IMAGES, quantize_encoder, require_qat
 from tfreid.compression.tflite import to_tflite
 from tfreid.errors import TrainingError, one_line
 from tfreid.export.onnx import add_onnx, difference_line, export_tflite_onnx
@@ -125,6 +125,7 @@ def export_run(run_dir: str | Path, out_dir: str | Path, qat_epochs: int = 2,
     """Write the three exports of ``run_dir`` into ``out_dir`` (and the ONNX ones with
     ``onnx``); return the report."""
     check_new_output(out_dir, overwrite)
+    require_qat()
     if onnx:
         import_onnx_extra()
     encoder, config, data = baseline_from_run(run_dir)
