@@ -39,8 +39,17 @@ BATCH_LOSSES = Registry("loss", {
     "npair": "tfreid.losses.npair:NPairLoss",
     "lifted_structure": "tfreid.losses.lifted_structure:LiftedStructureLoss",
     "multi_similarity": "tfreid.losses.multi_similarity:MultiSimilarityLoss",
+    "circle": "tfreid.losses.circle:CircleLoss",
+    "supervised_contrastive": "tfreid.losses.supervised_contrastive:SupervisedContrastiveLoss",
     "proxy_nca": "tfreid.losses.proxy_nca:ProxyNCALoss",
+    "proxy_anchor": "tfreid.losses.proxy_anchor:ProxyAnchorLoss",
+    "arcface": "tfreid.losses.margin_softmax:ArcFaceLoss",
+    "cosface": "tfreid.losses.margin_softmax:CosFaceLoss",
+    "circle_softmax": "tfreid.losses.margin_softmax:CircleSoftmaxLoss",
 }, aliases={"triplet": "triplet_margin"})  # train_triplet's name for it before one vocabulary
+# the batch losses built with (num_classes, embedding_dim): one trained weight per class
+# (proxies, a classifier), attached to the model; no miner, one encoder, never on views
+CLASS_WEIGHT_LOSSES = ("proxy_nca", "proxy_anchor", "arcface", "cosface", "circle_softmax")
 
 MINERS = Registry("miner", {
     "hard": "tfreid.losses.miners:BatchHardMiner",

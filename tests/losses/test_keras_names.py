@@ -11,7 +11,9 @@ from tfreid.errors import ConfigError, MissingArgumentsError
 from tfreid.losses import CrossBatchMemory, MultiSimilarityLoss, PerMemberLoss, ProxyNCALoss
 
 # arguments without a default: ProxyNCA's sizes, and the loss a wrapper wraps
-NEEDS_ARGUMENTS = {"ProxyNCALoss": "num_classes", "CrossBatchMemory": "loss",
+NEEDS_ARGUMENTS = {"ProxyNCALoss": "num_classes", "ProxyAnchorLoss": "num_classes",
+                   "ArcFaceLoss": "num_classes", "CosFaceLoss": "num_classes",
+                   "CircleSoftmaxLoss": "num_classes", "CrossBatchMemory": "loss",
                    "PerMemberLoss": "loss"}
 WRAPPERS = {"CrossBatchMemory", "PerMemberLoss"}
 
@@ -108,3 +110,13 @@ def test_the_wrappers_still_round_trip():
     proxy = ProxyNCALoss(num_classes=3, embedding_dim=4)
     again = keras.losses.deserialize(keras.losses.serialize(proxy))
     assert again.get_config() == proxy.get_config()
+
+
+def test_class_weight_losses_are_those_built_with_num_classes():
+    import inspect
+
+    from tfreid.catalog import CLASS_WEIGHT_LOSSES
+
+    built_with_classes = {name for name in BATCH_LOSSES.names()
+                          if "num_classes" in inspect.signature(BATCH_LOSSES.get(name)).parameters}
+    assert built_with_classes == set(CLASS_WEIGHT_LOSSES)

@@ -182,7 +182,7 @@ def test_image_size_flag_takes_square_or_height_by_width(tmp_path, tiny_dataset)
     ("siamese", {"batch_size": 7}, "P x K batches need batch size >= 2 K"),
     ("siamese", {"image_size": 20}, "at least 36 px"),
     ("siamese", {"sampling": "pk", "loss": "binary"}, "needs the merge head"),
-    ("batch", {"loss": "arcface"}, "batch option loss must be one of"),
+    ("batch", {"loss": "sphereface"}, "batch option loss must be one of"),
     ("batch", {"loss": "proxy_nca", "members": 2}, "single encoders"),
     ("batch", {"margin_of_error": 1}, "has no option 'margin_of_error'"),
     ("augmented", {"augment": "mixup"}, "augment must be one of"),

@@ -111,7 +111,8 @@ def test_lonely_identities_are_skipped_with_a_warning():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("loss", ["multi_similarity", "proxy_nca", "contrastive"])
+@pytest.mark.parametrize("loss", ["multi_similarity", "proxy_nca", "contrastive", "circle",
+                                  "arcface"])
 def test_training_with_a_batch_loss(tmp_path, tiny_dataset, loss):
     results = train(tiny(tmp_path, tiny_dataset, "batch", loss=loss, epochs=1), verbose=0)
     assert results["run"] == "t" and np.isfinite(results["history"]["loss"]).all()

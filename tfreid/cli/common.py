@@ -25,7 +25,7 @@ from tfreid.option_types import (
     positive_int,
     seed,
 )
-from tfreid.training.config import OPTIMIZERS, RunConfig
+from tfreid.training.config import LR_SCHEDULES, OPTIMIZERS, RunConfig
 
 SHARED = {f.name for f in fields(RunConfig)} - {"method", "options", "backbone_options"}
 
@@ -50,10 +50,11 @@ def add_run_arguments(parser: argparse.ArgumentParser, defaults: RunConfig) -> N
         help="most training epochs (early stopping may end the run sooner)")
     add("--batch-size", type=positive_int, default=defaults.batch_size,
         help="training batch size (the global batch, over all replicas)")
-    add("--lr", type=positive_float, default=defaults.lr, help="learning rate")
+    add("--lr", type=positive_float, default=defaults.lr,
+        help="learning rate (the base rate of --lr-schedule)")
     add("--optimizer", choices=OPTIMIZERS, default=defaults.optimizer,
-        help="adam, or sgd (momentum 0.9), for the methods that do not choose their own "
-             "(Spreading, InsCLR and STML do)")
+        help="adam, adamw (decoupled --optimizer-weight-decay) or sgd (momentum 0.9), for "
+             "the methods that do not choose their own (Spreading, InsCLR and STML do)")
     add("--image-size", type=image_size, default=defaults.image_size,
         help="side of square inputs, or HxW (e.g. 128x64 for Market-1501)")
     add("--embedding-dim", type=positive_int, default=defaults.embedding_dim,
@@ -91,7 +92,34 @@ def add_run_arguments(parser: argparse.ArgumentParser, defaults: RunConfig) -> N
              "held-out test embeddings go there at the end of every run)")
     add("--xla", action=argparse.BooleanOptionalAction, default=None,
         help="XLA jit_compile (default: on with a GPU, off on CPU)")
+    _add_optimisation_arguments(parser, defaults)
     _add_distribution_arguments(parser, defaults)
+
+
+def _add_optimisation_arguments(parser: argparse.ArgumentParser, defaults: RunConfig) -> None:
+    group = parser.add_argument_group(
+        "learning-rate schedule, weight decay, clipping (methods that choose no optimizer)")
+    add = group.add_argument
+    add("--lr-schedule", choices=LR_SCHEDULES, default=defaults.lr_schedule,
+        help="after the warm-up: constant --lr, times --lr-gamma at each of --lr-milestones, "
+             "or cosine decay to --min-lr at the end of training")
+    add("--warmup-epochs", type=int_in(0), default=defaults.warmup_epochs,
+        help="epochs of linear warm-up (per step) from --warmup-factor x --lr to --lr")
+    add("--warmup-factor", type=float_in(0.0, 1.0, low_open=True),
+        default=defaults.warmup_factor, help="share of --lr the warm-up starts at")
+    add("--lr-milestones", type=positive_int, nargs="+", default=defaults.lr_milestones,
+        metavar="EPOCH",
+        help="multistep: the rate drops after each of these many epochs (default: none)")
+    add("--lr-gamma", type=float_in(0.0, 1.0, low_open=True), default=defaults.lr_gamma,
+        help="multistep: factor of the rate at each milestone")
+    add("--min-lr", type=float_in(0.0, math.inf), default=defaults.min_lr,
+        help="cosine: the rate reached at the end of training")
+    add("--optimizer-weight-decay", type=float_in(0.0, math.inf),
+        default=defaults.optimizer_weight_decay,
+        help="decoupled weight decay (x the current rate) of adamw and sgd; biases and "
+             "normalisation gamma/beta are not decayed")
+    add("--clipnorm", type=positive_float, default=defaults.clipnorm,
+        help="clip the gradients' global norm to this (default: no clipping)")
 
 
 def _add_distribution_arguments(parser: argparse.ArgumentParser, defaults: RunConfig) -> None:

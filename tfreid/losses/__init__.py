@@ -16,6 +16,7 @@ bare name with a one-line ``MissingArgumentsError`` (a ConfigError and a TypeErr
 from tfreid.backend import keras
 from tfreid.catalog import BATCH_LOSSES
 from tfreid.losses.binary_verification import BinaryVerificationPairLoss
+from tfreid.losses.circle import CircleLoss
 from tfreid.losses.contrastive import ContrastiveLoss, ContrastivePairLoss
 from tfreid.losses.cosine_pairs import (
     CosineContrastiveLoss,
@@ -23,14 +24,23 @@ from tfreid.losses.cosine_pairs import (
     ThresholdedContrastiveLoss,
 )
 from tfreid.losses.lifted_structure import LiftedStructureLoss
+from tfreid.losses.margin_softmax import (
+    ArcFaceLoss,
+    CircleSoftmaxLoss,
+    CosFaceLoss,
+    MarginSoftmaxLoss,
+    ProxyBasedLoss,
+)
 from tfreid.losses.memory import CrossBatchMemory, MemoryBank
 from tfreid.losses.metric_loss import Batch, MetricLoss
 from tfreid.losses.miners import BatchHardMiner, MultiSimilarityMiner, SemiHardMiner
 from tfreid.losses.multi_similarity import MultiSimilarityLoss
 from tfreid.losses.npair import NPairLoss
 from tfreid.losses.per_member import PerMemberLoss
+from tfreid.losses.proxy_anchor import ProxyAnchorLoss
 from tfreid.losses.proxy_nca import Proxies, ProxyNCALoss
 from tfreid.losses.spreading import SpreadingLoss
+from tfreid.losses.supervised_contrastive import SupervisedContrastiveLoss
 from tfreid.losses.triplet import TripletLoss
 from tfreid.losses.triplet_margin import TripletMarginLoss
 from tfreid.nn.distances import CosineSimilarity, DotProductSimilarity, LpDistance
@@ -47,10 +57,12 @@ def _register_command_line_names() -> None:
 
 _register_command_line_names()
 
-__all__ = ["Batch", "BatchHardMiner", "BinaryVerificationPairLoss", "ContrastiveLoss",
-           "ContrastivePairLoss", "CosineContrastiveLoss", "CosineEmbeddingLoss",
-           "CosineSimilarity", "CrossBatchMemory", "DotProductSimilarity", "LiftedStructureLoss",
-           "LpDistance", "MemoryBank", "MetricLoss", "MultiSimilarityLoss",
-           "MultiSimilarityMiner", "NPairLoss", "PerMemberLoss", "Proxies", "ProxyNCALoss",
-           "SemiHardMiner", "SpreadingLoss", "ThresholdedContrastiveLoss", "TripletLoss",
-           "TripletMarginLoss"]
+__all__ = ["ArcFaceLoss", "Batch", "BatchHardMiner", "BinaryVerificationPairLoss", "CircleLoss",
+           "CircleSoftmaxLoss", "ContrastiveLoss", "ContrastivePairLoss", "CosFaceLoss",
+           "CosineContrastiveLoss", "CosineEmbeddingLoss", "CosineSimilarity",
+           "CrossBatchMemory", "DotProductSimilarity", "LiftedStructureLoss",
+           "LpDistance", "MarginSoftmaxLoss", "MemoryBank", "MetricLoss",
+           "MultiSimilarityLoss", "MultiSimilarityMiner", "NPairLoss", "PerMemberLoss",
+           "Proxies", "ProxyAnchorLoss", "ProxyBasedLoss", "ProxyNCALoss",
+           "SemiHardMiner", "SpreadingLoss", "SupervisedContrastiveLoss",
+           "ThresholdedContrastiveLoss", "TripletLoss", "TripletMarginLoss"]

@@ -30,7 +30,10 @@ from tfreid.training.legacy_settings import (
 )
 from tfreid.training.run_folder import check_run_name
 
-OPTIMIZERS = ("adam", "sgd")
+OPTIMIZERS = ("adam", "adamw", "sgd")
+LR_SCHEDULES = ("constant", "multistep", "cosine")
+# biases and normalisation scales/offsets: never weight-decayed (matched in variable names)
+NO_DECAY = r"(^|/)(bias|gamma|beta)(:\d+)?$"
 
 
 @dataclass
@@ -49,7 +52,10 @@ class RunConfig:
     ``tfreid.distribute`` strategy name, ``precision`` a mixed-precision policy;
     ``cross_replica`` gathers every replica's embeddings for the batch losses,
     ``sync_batch_norm`` makes batch normalisation use the global batch. ``optimizer``
-    (``adam`` or ``sgd``) serves the methods that do not choose their own.
+    (``adam``, ``adamw`` or ``sgd``) serves the methods that do not choose their own, and
+    so do its learning-rate schedule (``lr_schedule`` after ``warmup_epochs``; see
+    ``make_optimizer``), ``optimizer_weight_decay`` and ``clipnorm`` (the methods with
+    their own optimiser have their own ``weight_decay`` option).
     ``projector_every`` > 0 puts the validation embeddings in TensorBoard's Projector
     every that many epochs (the held-out ones go there at the end of every run).
     """
@@ -62,6 +68,14 @@ class RunConfig:
     batch_size: int = 64
     lr: float = 1e-3
     optimizer: str = "adam"
+    lr_schedule: str = "constant"
+    warmup_epochs: int = 0
+    warmup_factor: float = 0.1
+    lr_milestones: list[int] = field(default_factory=list)
+    lr_gamma: float = 0.1
+    min_lr: float = 0.0
+    optimizer_weight_decay: float = 0.0
+    clipnorm: float | None = None
     image_size: int | tuple[int, int] = 64
     embedding_dim: int = 100
     seed: int = 0
@@ -143,14 +157,49 @@ class RunConfig:
             return (self.image_size, self.image_size)
         return tuple(self.image_size)
 
-    def make_optimizer(self):
-        """The optimiser of methods that do not choose their own: Adam, or SGD with
-        momentum 0.9, at ``lr``."""
+    def make_optimizer(self, steps_per_epoch: int | None = None):
+        """The optimiser of methods that do not choose their own: Adam, AdamW (decoupled
+        ``optimizer_weight_decay``) or SGD with momentum 0.9 (and decoupled weight decay), at
+        ``learning_rate(steps_per_epoch)``, clipping the gradients' global norm to
+        ``clipnorm``. Biases and normalisation ``gamma``/``beta`` are not decayed.
+
+        Example::
+
+            config = RunConfig(optimizer="sgd", lr=0.01, optimizer_weight_decay=5e-4,
+                               lr_schedule="cosine", warmup_epochs=5)
+            model.compile(optimizer=config.make_optimizer(steps_per_epoch=100), ...)
+        """
         from tfreid.backend import keras
 
+        rate = self.learning_rate(steps_per_epoch)
+        extra = {"global_clipnorm": self.clipnorm} if self.clipnorm else {}
+        if self.optimizer_weight_decay:
+            extra["weight_decay"] = self.optimizer_weight_decay
         if self.optimizer == "sgd":
-            return keras.optimizers.SGD(self.lr, momentum=0.9)
-        return keras.optimizers.Adam(self.lr)
+            optimizer = keras.optimizers.SGD(rate, momentum=0.9, **extra)
+        elif self.optimizer == "adamw":
+            optimizer = keras.optimizers.AdamW(rate, **{"weight_decay": 0.0, **extra})
+        else:
+            optimizer = keras.optimizers.Adam(rate, **extra)
+        if self.optimizer_weight_decay:
+            optimizer.exclude_from_weight_decay(var_names=[NO_DECAY])
+        return optimizer
+
+    def learning_rate(self, steps_per_epoch: int | None = None):
+        """``lr`` itself (the default: constant, no warm-up), else a ``WarmupSchedule`` of
+        ``lr_schedule`` with the epochs (``warmup_epochs``, ``lr_milestones``, ``epochs``)
+        in steps of ``steps_per_epoch``; ValueError if a schedule lacks it."""
+        if self.lr_schedule == "constant" and not self.warmup_epochs:
+            return self.lr
+        if not steps_per_epoch:
+            raise ValueError(f"the {self.lr_schedule} learning rate schedule needs the "
+                             "steps per epoch")
+        from tfreid.training.schedules import WarmupSchedule
+
+        return WarmupSchedule(self.lr, self.warmup_epochs * steps_per_epoch,
+                              self.warmup_factor, self.lr_schedule,
+                              [m * steps_per_epoch for m in self.lr_milestones],
+                              self.lr_gamma, self.min_lr, self.epochs * steps_per_epoch)
 
     def jit_compile(self) -> bool:
         """XLA as asked, or by default on when a GPU is visible and off on CPU."""
@@ -165,6 +214,7 @@ class RunConfig:
     def check(self) -> None:
         """ConfigError naming the first value that cannot work (the method checks its own)."""
         choices = {"method": METHODS, "backbone": BACKBONES, "optimizer": OPTIMIZERS,
+                   "lr_schedule": LR_SCHEDULES,
                    "input": INPUTS, "strategy": STRATEGY_CHOICES, "precision": PRECISIONS}
         for name, allowed in choices.items():
             value = getattr(self, name)
@@ -181,6 +231,7 @@ class RunConfig:
         check_finite_in("learning rate", self.lr, 0.0, math.inf)
         check_finite_in("validation fraction", self.validation_fraction, 0.0, 1.0)
         self._check_ranges()
+        self._check_optimisation()
         BACKBONES.get(self.backbone).check(self.backbone_options, self.image_shape())
         self.method_options()
 
@@ -199,6 +250,29 @@ class RunConfig:
         if self.initial_weights is not None and self.members > 1:
             raise ConfigError("initial weights start a single encoder, not an ensemble")
 
+    def _check_optimisation(self) -> None:
+        """ConfigError for a schedule, weight decay or clipping setting that cannot work."""
+        if not 0 <= self.warmup_epochs <= self.epochs:
+            raise ConfigError(f"warmup_epochs must lie in [0, epochs], got {self.warmup_epochs}")
+        check_finite_in("warm-up factor", self.warmup_factor, 0.0, 1.0)
+        check_finite_in("learning rate gamma", self.lr_gamma, 0.0, 1.0)
+        if not (math.isfinite(self.min_lr) and 0 <= self.min_lr < self.lr):
+            raise ConfigError(f"min_lr must lie in [0, lr), got {self.min_lr}")
+        milestones = self.lr_milestones
+        if milestones and (self.lr_schedule != "multistep" or min(milestones) < 1
+                           or sorted(set(milestones)) != list(milestones)):
+            raise ConfigError(f"lr_milestones {milestones} must be increasing epochs >= 1, "
+                              "with the multistep lr_schedule")
+        decay = self.optimizer_weight_decay
+        if not (math.isfinite(decay) and decay >= 0):
+            raise ConfigError(f"optimizer_weight_decay must be finite and >= 0, got {decay}")
+        if decay and self.optimizer == "adam":
+            raise ConfigError("weight decay with Adam is decoupled: choose optimizer adamw")
+        if not decay and self.optimizer == "adamw":
+            raise ConfigError("optimizer adamw needs an optimizer_weight_decay above 0")
+        if self.clipnorm is not None:
+            check_finite_in("clipnorm", self.clipnorm, 0.0, math.inf)
+
     def member_dims(self) -> list[int]:
         """Each ensemble member's dims: ``member_dim`` each, or embedding_dim // members."""
         size = self.member_dim or self.embedding_dim // self.members
@@ -212,6 +286,7 @@ class RunConfig:
         if self.backbone in BACKBONES and \
                 set(self.backbone_options) <= BACKBONES.get(self.backbone).option_names():
             self.backbone_options = asdict(self.backbone_settings())
+        self.lr_milestones = [int(m) for m in self.lr_milestones or ()]
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -66,8 +66,9 @@ def fit_encoder(method: Method, encoder: keras.Model, data: dict[str, SplitArray
     loss = PerMemberLoss(plan.loss, member_dims) if member_dims and len(member_dims) > 1 \
         else plan.loss
     set_cross_replica(loss, config.cross_replica)
-    plan.model.compile(optimizer=plan.optimizer or config.make_optimizer(), loss=loss,
-                       metrics=plan.metrics, jit_compile=config.jit_compile())
+    optimizer = plan.optimizer or config.make_optimizer(plan.steps_per_epoch)
+    plan.model.compile(optimizer=optimizer, loss=loss, metrics=plan.metrics,
+                       jit_compile=config.jit_compile())
     callbacks, best = standard_callbacks(config, encoder, data, paths, verbose)
     callbacks = [*(make(paths.logdir) for make in plan.every_start), *callbacks]
     history = fit_resumable(plan.model, plan.train, plan.steps_per_epoch, config.epochs, paths,

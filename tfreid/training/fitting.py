@@ -10,6 +10,7 @@ from tfreid.backend import keras, tf
 from tfreid.callbacks.best_checkpoint import BestModelCheckpoint
 from tfreid.callbacks.correlation_monitor import CorrelationMonitor
 from tfreid.callbacks.epoch_logger import EpochLogger
+from tfreid.callbacks.learning_rate import LearningRateLogger
 from tfreid.callbacks.projector import EmbeddingProjector
 from tfreid.callbacks.resume import ResumeTraining, read_progress
 from tfreid.errors import TrainingError
@@ -41,8 +42,9 @@ class FitPaths:
 def standard_callbacks(config, encoder: keras.Model, data: dict, paths: FitPaths,
                        verbose: int) -> tuple[list[keras.callbacks.Callback],
                                               BestModelCheckpoint]:
-    """Monitor (rank-1/mAP/mAC/CF), NaN stop, TensorBoard, best epoch (checkpoint and early
-    stop) and, if ``verbose``, one line per epoch; the best-epoch callback on its own too.
+    """The learning rate in the logs, monitor (rank-1/mAP/mAC/CF), NaN stop, TensorBoard,
+    best epoch (checkpoint and early stop) and, if ``verbose``, one line per epoch; the
+    best-epoch callback on its own too.
 
     Without validation identities (self-supervised training, which sees no
     label) nothing is monitored: every epoch is checkpointed, training runs all
@@ -66,7 +68,7 @@ def standard_callbacks(config, encoder: keras.Model, data: dict, paths: FitPaths
                                                 config.projector_every))
     if verbose:
         callbacks.append(EpochLogger())
-    return callbacks, best
+    return [LearningRateLogger(), *callbacks], best
 
 
 def fit_resumable(model: keras.Model, train_data: Callable[[int], tf.data.Dataset],

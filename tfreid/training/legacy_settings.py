@@ -9,8 +9,17 @@ Before backbones had ``Options``, the Table I CNN's ``activation``, ``width`` an
 config itself. ``upgrade_settings`` moves them into ``backbone_options`` (only
 those the run's backbone has), so a results.json or run.json of those versions
 loads, resumes and is recognised as finished like one written today.
+
+Before learning-rate schedules, weight decay and gradient clipping (issue 21) a run
+had none of them: ``upgrade_settings`` fills in ``OPTIMISATION_DEFAULTS``, the
+settings that train as those runs did (a constant ``lr``, no decay, no clipping).
+
+A backbone option added since a run was written (the applications' ``pooling``, ``neck``,
+``last_stride``, ...) is filled in at its default, which builds the encoder of before it:
+``with_backbone_defaults``.
 """
 
+from dataclasses import asdict
 from typing import Any
 
 from tfreid.catalog import BACKBONES, BATCH_LOSSES, DISTANCES
@@ -19,6 +28,10 @@ from tfreid.catalog import BACKBONES, BATCH_LOSSES, DISTANCES
 LEGACY_BACKBONE_FIELDS = {"activation": "activation", "width": "width",
                           "downscale": "downscale", "backbone_weights": "weights"}
 DEFAULT_BACKBONE = "table1"
+# RunConfig's optimisation fields and the values that reproduce runs from before them
+OPTIMISATION_DEFAULTS = {"lr_schedule": "constant", "warmup_epochs": 0, "warmup_factor": 0.1,
+                         "lr_milestones": [], "lr_gamma": 0.1, "min_lr": 0.0,
+                         "optimizer_weight_decay": 0.0, "clipnorm": None}
 
 
 def backbone_option_names(backbone: str) -> set[str]:
@@ -28,9 +41,24 @@ def backbone_option_names(backbone: str) -> set[str]:
     return BACKBONES.get(backbone).option_names()
 
 
+def with_backbone_defaults(settings: dict[str, Any]) -> dict[str, Any]:
+    """``settings`` with every option its backbone has and ``backbone_options`` lacks at
+    its default (as ``RunConfig`` fills them); unchanged for an unknown backbone or an
+    unknown option, which the config check reports."""
+    backbone = settings.get("backbone", DEFAULT_BACKBONE)
+    options = settings.get("backbone_options", {})
+    if not isinstance(backbone, str) or backbone not in BACKBONES \
+            or not isinstance(options, dict) \
+            or not set(options) <= backbone_option_names(backbone):
+        return settings
+    return {**settings, "backbone_options": {**asdict(BACKBONES.get(backbone).Options()),
+                                             **options}}
+
+
 def upgrade_settings(settings: dict[str, Any]) -> dict[str, Any]:
-    """A copy of ``settings`` with the old backbone fields in ``backbone_options``."""
-    settings = dict(settings)
+    """A copy of ``settings`` with the old backbone fields in ``backbone_options`` and the
+    optimisation fields it lacks at their defaults (module docstring)."""
+    settings = {**OPTIMISATION_DEFAULTS, **settings}
     legacy = {LEGACY_BACKBONE_FIELDS[k]: settings.pop(k) for k in LEGACY_BACKBONE_FIELDS
               if k in settings}
     if legacy:
@@ -43,4 +71,4 @@ def upgrade_settings(settings: dict[str, Any]) -> dict[str, Any]:
                    (("distance", DISTANCES), ("loss", BATCH_LOSSES))
                    if isinstance(options.get(key), str)}
         settings["options"] = {**options, **renamed}
-    return settings
+    return with_backbone_defaults(settings)

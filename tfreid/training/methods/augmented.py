@@ -15,13 +15,13 @@ epoch kept (``Method.holds_out_validation``).
 
 from dataclasses import dataclass
 
-from tfreid.catalog import BATCH_LOSSES
+from tfreid.catalog import BATCH_LOSSES, CLASS_WEIGHT_LOSSES
 from tfreid.data.names import AUGMENTATIONS
 from tfreid.errors import ConfigError
 from tfreid.registry import option
 from tfreid.training.methods.base import Method, Plan
 
-VIEW_LOSSES = tuple(n for n in BATCH_LOSSES.names() if n != "proxy_nca")
+VIEW_LOSSES = tuple(n for n in BATCH_LOSSES.names() if n not in CLASS_WEIGHT_LOSSES)
 
 
 @dataclass

@@ -1,9 +1,10 @@
 """Any batch loss on identity-balanced P x K batches, with a miner, a distance and an XBM.
 
 The losses of ``tfreid.catalog.BATCH_LOSSES`` (contrastive, cosine embedding,
-cosine contrastive, triplet margin, N-pair, Lifted Structure, Multi-Similarity,
-ProxyNCA) see P identities x K images per batch (Hermans et al., 2017);
-``miner`` picks pairs or triplets (``hard``: batch-hard, ``semihard``), a
+cosine contrastive, triplet margin, N-pair, Lifted Structure, Multi-Similarity, Circle,
+supervised contrastive; and with one weight per class, ``CLASS_WEIGHT_LOSSES``: ProxyNCA,
+Proxy-Anchor, ArcFace, CosFace, circle-softmax) see P identities x K images per batch
+(Hermans et al., 2017); ``miner`` picks pairs or triplets (``hard``: batch-hard, ``semihard``), a
 ``distance`` replaces the loss's own, ``memory_size`` > 0 adds a cross-batch
 memory of that many past embeddings as extra keys. Defaults are paper 000's
 setup: Adam 1e-3, batch 128, up to 100 epochs, patience 10; 79 steps per epoch
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tfreid.catalog import BATCH_LOSSES, DISTANCES, MINER_CHOICES
+from tfreid.catalog import BATCH_LOSSES, CLASS_WEIGHT_LOSSES, DISTANCES, MINER_CHOICES
 from tfreid.errors import ConfigError
 from tfreid.registry import option
 from tfreid.training.methods.base import Method, Plan
@@ -40,11 +41,15 @@ def make_batch_loss(options, embedding_dim: int, num_classes: int, seed: int):
         settings["distance"] = options.distance
     if options.margin is not None:
         settings["margin"] = options.margin
-    if options.loss == "proxy_nca":
-        if options.miner != "all" or options.margin is not None:
-            raise ConfigError("proxy_nca takes neither a miner nor a margin")
-        settings = {k: v for k, v in settings.items() if k == "distance"}
-        return BATCH_LOSSES.get("proxy_nca")(num_classes, embedding_dim, seed=seed, **settings)
+    if options.loss in CLASS_WEIGHT_LOSSES:
+        if options.miner != "all":
+            raise ConfigError(f"{options.loss} takes no miner (it compares with its class "
+                              "weights, not pairs)")
+        if options.loss == "proxy_nca" and options.margin is not None:
+            raise ConfigError("proxy_nca takes no margin")
+        settings = {k: v for k, v in settings.items() if k in ("distance", "margin")}
+        return BATCH_LOSSES.get(options.loss)(num_classes, embedding_dim, seed=seed,
+                                              **settings)
     try:
         return BATCH_LOSSES.get(options.loss)(**settings)
     except TypeError:
@@ -69,8 +74,9 @@ class BatchLossMethod(Method):
             raise ConfigError(f"P x K batches need K >= 2 and batch size >= 2 K, got K = "
                               f"{self.options.samples_per_identity}, batch size "
                               f"{self.config.batch_size}")
-        if self.options.loss == "proxy_nca" and self.config.members > 1:
-            raise ConfigError("proxy_nca trains single encoders (its proxies have one size)")
+        if self.options.loss in CLASS_WEIGHT_LOSSES and self.config.members > 1:
+            raise ConfigError(f"{self.options.loss} trains single encoders (its class weights "
+                              "have one size)")
 
     def plan(self, encoder, data: dict) -> Plan:
         from tfreid.losses import CrossBatchMemory
