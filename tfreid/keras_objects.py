@@ -35,6 +35,7 @@ KERAS_OBJECT_MODULES = (
     "tfreid.losses.supervised_contrastive",
     "tfreid.losses.triplet",
     "tfreid.losses.triplet_margin",
+    "tfreid.models.pooling",
     "tfreid.models.preprocessing",
     "tfreid.models.siamese",
     "tfreid.models.triplet",

@@ -3,12 +3,14 @@ one-line error, and the command line is made from them (commands, backbone flags
 
 import subprocess
 import sys
+from dataclasses import asdict
 
 import pytest
 
 from tests.helpers import ROOT
 from tfreid import catalog
 from tfreid.errors import ConfigError
+from tfreid.models.applications import ResNet50Options
 from tfreid.registry import Registry
 
 REGISTRIES = {name: value for name, value in vars(catalog).items()
@@ -93,7 +95,8 @@ def test_backbone_flags_are_generated_from_each_backbone_s_options(capsys):
             flag = spec.metadata.get("flag") or "--" + spec.name.replace("_", "-")
             flags.add(flag)
             assert flag in section and spec.metadata["help"].split()[0] in section, flag
-    assert flags == {"--activation", "--width", "--downscale", "--backbone-weights"}
+    assert flags == {"--activation", "--width", "--downscale", "--backbone-weights", "--pooling",
+                     "--gem-p", "--gem-p-trainable", "--neck", "--last-stride"}
     assert "--activation {relu,elu,leaky_relu,tanh,sigmoid,selu,gelu}" in section
 
 
@@ -104,7 +107,7 @@ def test_backbone_flags_reach_the_config_of_the_chosen_backbone_only():
     assert config.backbone_options == {"activation": "relu", "width": 2.0, "downscale": 2}
     assert config.encoder_options() == config.backbone_options
     config = config_from_args(["--backbone", "resnet50", "--backbone-weights", "w.h5"])
-    assert config.backbone_options == {"weights": "w.h5"}
+    assert config.backbone_options == {**asdict(ResNet50Options()), "weights": "w.h5"}
     assert config_from_args(["--backbone", "pami"]).backbone_options == {}
 
 

@@ -1,9 +1,12 @@
 """RunConfig's backbone options: by name in replace / for_method / setting, checked
 against the backbone's Options, and read back from results.json written before them."""
 
+from dataclasses import asdict
+
 import pytest
 
 from tfreid.errors import ConfigError
+from tfreid.models.applications import ResNet50Options
 from tfreid.training.config import RunConfig
 
 # a results.json "config" as tfreid wrote it before backbone_options (to_dict() of then)
@@ -33,7 +36,7 @@ def test_a_config_written_before_backbone_options_loads_with_the_same_backbone()
 def test_an_application_backbone_written_before_keeps_its_weights_file():
     settings = {**WRITTEN_BEFORE, "backbone": "resnet50", "backbone_weights": "w.h5"}
     config = RunConfig.from_dict(settings)
-    assert config.encoder_options() == {"weights": "w.h5"}
+    assert config.encoder_options() == {**asdict(ResNet50Options()), "weights": "w.h5"}
     settings = {**WRITTEN_BEFORE, "backbone": "pami"}
     assert RunConfig.from_dict(settings).encoder_options() == {}
 
@@ -48,7 +51,7 @@ def test_backbone_options_by_name_as_shared_fields_are():
     assert (config.setting("downscale"), config.setting("activation")) == (3, "relu")
     assert config.replace(downscale=4).setting("downscale") == 4
     apps = config.replace(backbone="resnet50", backbone_weights="w.h5")
-    assert apps.backbone_options == {"weights": "w.h5"}  # table1's options dropped
+    assert apps.backbone_options == {**asdict(ResNet50Options()), "weights": "w.h5"}  # not table1
     assert apps.setting("backbone_weights") == "w.h5"
 
 

@@ -33,7 +33,7 @@ from tfreid.training.run_folder import check_run_name
 OPTIMIZERS = ("adam", "adamw", "sgd")
 LR_SCHEDULES = ("constant", "multistep", "cosine")
 # biases and normalisation scales/offsets: never weight-decayed (matched in variable names)
-NO_DECAY = r"(^|/)(bias|gamma|beta)(:\d+)?$"
+NO_DECAY = r"(^|/)(bias|gamma|beta|p)(:\d+)?$"  # p: GeM pooling's exponent
 
 
 @dataclass
