@@ -29,6 +29,13 @@ def add_model_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", help="a tfreid SavedModel export folder or a .tflite file")
 
 
+def add_flip_argument(parser: argparse.ArgumentParser) -> None:
+    """``--flip``: test-time flip (``tfreid.inference.embedder``); an export made with
+    ``tfreid export --flip`` flips itself and refuses it."""
+    parser.add_argument("--flip", action="store_true",
+                        help="embed each image and its mirror and average (test-time flip)")
+
+
 def add_image_arguments(parser: argparse.ArgumentParser, split: str) -> None:
     group = parser.add_argument_group("images (files and folders, or a TFRecord split)")
     which = group.add_mutually_exclusive_group()
@@ -91,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = ArgumentParser(prog="tfreid embed", description="Embed images with an export into "
                             "an .npz (embeddings, identities, cameras, files) or an index.")
     add_model_argument(parser)
+    add_flip_argument(parser)
     add_image_arguments(parser, "gallery")
     out = parser.add_mutually_exclusive_group(required=True)
     out.add_argument("--out", help="write an .npz file")
@@ -152,7 +160,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from tfreid.workflows.indexing import build_index
 
         check_outputs(args)
-        embedder = embedder_for(args.model)
+        embedder = embedder_for(args.model, flip=args.flip)
         dataset = dataset_of(args)
         source = image_source(args, dataset, embedder.image_size)
         if args.out:

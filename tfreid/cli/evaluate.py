@@ -5,7 +5,7 @@ R-precision, MAP@R, MRR, Recall@k, NMI, AMI, mAC, CF)."""
 import argparse
 from collections.abc import Sequence
 
-from tfreid.cli.embed import add_model_argument
+from tfreid.cli.embed import add_flip_argument, add_model_argument
 from tfreid.cli.errors import run_cli
 from tfreid.cli.parsing import ArgumentParser
 from tfreid.io.home import under_home
@@ -18,6 +18,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = ArgumentParser(prog="tfreid evaluate", description="Score an export on a tfreid "
                             "dataset's query and gallery splits (Market-1501 camera rule).")
     add_model_argument(parser)
+    add_flip_argument(parser)
     parser.add_argument("--dataset", help="tfreid TFRecord dataset (default: "
                                           f"{under_home('tfrecords', 'surfaces')} if it is "
                                           "there; tfreid make-tfrecords "
@@ -39,7 +40,8 @@ def format_report(report: dict) -> str:
     """The measures as a two-column table."""
     from tfreid.metrics.measure import COMMAND, keys
 
-    lines = [f"{report['model']} on {report['dataset']}: {report['queries']} queries "
+    flip = " (test-time flip)" if report.get("flip") else ""
+    lines = [f"{report['model']}{flip} on {report['dataset']}: {report['queries']} queries "
              f"({report['num_invalid_queries']} without a valid match), {report['gallery']} "
              "gallery images"]
     lines += [f"  {name:<15} {report[name]:.4f}" if isinstance(report[name], float)
@@ -64,10 +66,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise OutputError(f"{args.out} already exists; use --overwrite to replace it")
         if args.out:
             check_parent_folder(args.out)
-        embedder = embedder_for(args.model)  # a damaged model fails before any other work
+        # a damaged model (or --flip on a flip export) fails before any other work
+        embedder = embedder_for(args.model, flip=args.flip)
         dataset = existing_dataset(args.dataset)  # never generates the default
         report = evaluate_model(embedder, dataset, args.query_split, args.gallery_split,
                                 args.metric, args.batch_size)
+        if embedder.flips:
+            report["flip"] = True
         print(format_report(report))
         if args.out:
             write_json(args.out, report)

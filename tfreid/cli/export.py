@@ -29,8 +29,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="also write model.onnx (tf2onnx, ONNX opset 18; needs tfreid[onnx]) beside each "
              "SavedModel: uint8 images of any batch and size in, checked with onnxruntime "
              "against the SavedModel on the run's held-out images")
+    add("--flip", action="store_true",
+        help="with --float-only: the SavedModel embeds each image and its mirror and averages "
+             "(test-time flip); tfreid.json records it, so tfreid embed does not flip again")
     add("--overwrite", action="store_true", help="replace --out if it is a tfreid export")
     return parser
+
+
+def check_flip(args: argparse.Namespace) -> None:
+    """Refuse ``--flip`` where it is not supported, before any work."""
+    from tfreid.errors import ConfigError
+
+    if args.flip and not args.float_only:
+        raise ConfigError("--flip needs --float-only (the deployment exports do not flip)")
+    if args.flip and args.onnx:
+        raise ConfigError("--onnx with --flip is not supported yet")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -40,11 +53,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from tfreid.io.home import exports_root
 
         name = Path(args.run).name
+        check_flip(args)
         if args.float_only:
             from tfreid.workflows.deployment import export_float
 
             out = Path(args.out or exports_root() / name)
-            export_float(args.run, out, args.overwrite, args.onnx)
+            export_float(args.run, out, args.overwrite, args.onnx, flip=args.flip)
             print(f"written: {out}")
             return 0
         from tfreid.workflows.deployment import export_run

@@ -70,11 +70,13 @@ def as_split(data: Any) -> EvaluationSplit:
                     "identities[, cameras]) arrays or a tf.data.Dataset of dicts")
 
 
-def embed(encoder: keras.Model, images: Any, batch_size: int | None = None) -> np.ndarray:
+def embed(encoder: keras.Model, images: Any, batch_size: int | None = None,
+          flip: bool = False) -> np.ndarray:
     """Embeddings (N, D) of ``images`` (``SplitImages``, a uint8 array (N, H, W, 3) or
     uint8 batches) by ``encoder`` in inference mode; (0, D) for none: the one
-    ``tfreid.inference.Embedder``'s batching (``batch_size_for``) and checks."""
-    return embedder_for(encoder).embed(images, batch_size)
+    ``tfreid.inference.Embedder``'s batching (``batch_size_for``) and checks. With ``flip``:
+    the mean of each image's and its mirror's embeddings (test-time flip)."""
+    return embedder_for(encoder, flip=flip).embed(images, batch_size)
 
 
 def score_embeddings(
@@ -92,21 +94,23 @@ def score_embeddings(
 
 
 def evaluate_encoder(encoder: keras.Model, query: Any, gallery: Any,
-                     metric: str = "euclidean") -> Scores:
-    """Embed query and gallery with ``encoder`` and score them (``score_embeddings``)."""
+                     metric: str = "euclidean", flip: bool = False) -> Scores:
+    """Embed query and gallery with ``encoder`` (with test-time flip if ``flip``) and score
+    them (``score_embeddings``)."""
     query, gallery = as_split(query), as_split(gallery)
-    return score_embeddings(embed(encoder, query.images), query,
-                            embed(encoder, gallery.images), gallery, metric)
+    return score_embeddings(embed(encoder, query.images, flip=flip), query,
+                            embed(encoder, gallery.images, flip=flip), gallery, metric)
 
 
 def held_out_scores(encoder: keras.Model, query: Any, gallery: Any, metric: str = "euclidean",
                     revisited: dict[str, np.ndarray] | None = None,
-                    seed: int = 0) -> Scores:
+                    seed: int = 0, flip: bool = False) -> Scores:
     """The final evaluation of a run on held-out identities (``score_held_out``) by
-    ``encoder``."""
+    ``encoder``, with test-time flip if ``flip``."""
     query, gallery = as_split(query), as_split(gallery)
-    return score_held_out(embed(encoder, query.images), query, embed(encoder, gallery.images),
-                          gallery, metric, revisited, seed)
+    return score_held_out(embed(encoder, query.images, flip=flip), query,
+                          embed(encoder, gallery.images, flip=flip), gallery, metric,
+                          revisited, seed)
 
 
 def score_held_out(query_embeddings: np.ndarray, query: Any, gallery_embeddings: np.ndarray,

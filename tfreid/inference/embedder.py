@@ -16,8 +16,17 @@ Every model embeds batch by batch in inference mode under the same rules:
   both sizes otherwise); a SavedModel export resizes any size itself;
 * one finiteness check (``check_finite``): a TrainingError, the same words for every model;
 * ``progress``: ``embedded 300/1200 images`` on stderr (``Progress``).
+
+Test-time flip (``embedder_for(source, flip=True)`` or ``Embedder.with_flip()``): each
+embedding is the mean of the raw embeddings of the image and of its horizontal mirror
+(``images[:, :, ::-1]``, the width axis of NHWC), as BoT (Luo et al. 2019) and fast-reid's
+flip test average the features. The mean is taken before any normalisation: with the cosine
+metric the averaged embedding is normalised when compared, as they do. A SavedModel exported
+with flip (``tfreid export --float-only --flip``) averages inside its graph; its Embedder
+does not flip again, and asking it to is a ConfigError (no double flip).
 """
 
+import dataclasses
 import os
 import sys
 import time
@@ -90,6 +99,11 @@ class Embedder:
     ``run`` embeds one batch; ``image_size`` is what the model sees, and what a batch must
     have unless ``resizes`` (a SavedModel export resizes any size); ``model`` is what runs
     (the Keras model, the SavedModel's signature, the ``TFLiteModel``).
+
+    ``flip``: each embedding is the mean of the raw embeddings of the image and its mirror
+    (module docstring), both halves in one call of ``run`` on a doubled batch (a batch of B
+    images runs as 2B) where ``doubles_batch``, else in two calls. ``flips_inside``: the
+    model itself averages image and mirror (a flip export), so ``with_flip`` refuses.
     """
 
     run: Callable[[np.ndarray], np.ndarray]
@@ -98,6 +112,38 @@ class Embedder:
     name: str
     resizes: bool = False
     model: Any = None
+    flip: bool = False
+    flips_inside: bool = False
+    doubles_batch: bool = True
+
+    @property
+    def flips(self) -> bool:
+        """Whether the embeddings are test-time flip ones (here or inside the model)."""
+        return self.flip or self.flips_inside
+
+    def with_flip(self) -> "Embedder":
+        """This Embedder with test-time flip (itself if it flips already); a ConfigError for
+        a model that averages image and mirror itself (flipping again would double it)."""
+        if self.flips_inside:
+            raise ConfigError(f"{self.name} was exported with --flip: it averages each image "
+                              "and its mirror itself; embed without --flip")
+        if self.flip:
+            return self
+        return dataclasses.replace(self, flip=True, name=f"{self.name}+flip")
+
+    def _run(self, batch: np.ndarray) -> np.ndarray:
+        """Float32 embeddings of one checked, non-empty batch (with ``flip``: the mean of the
+        image's and the mirror's)."""
+        if not self.flip:
+            return np.asarray(self.run(batch), np.float32)
+        mirrored = np.ascontiguousarray(batch[:, :, ::-1])
+        if self.doubles_batch:
+            both = np.asarray(self.run(np.concatenate([batch, mirrored])), np.float32)
+            plain, mirror = both[:len(batch)], both[len(batch):]
+        else:
+            plain = np.asarray(self.run(batch), np.float32)
+            mirror = np.asarray(self.run(mirrored), np.float32)
+        return (plain + mirror) / np.float32(2)
 
     def _check_size(self, batch: np.ndarray) -> None:
         if batch.ndim != 4 or batch.shape[-1] != 3:
@@ -120,7 +166,7 @@ class Embedder:
             batch = np.asarray(batch, np.uint8)
             self._check_size(batch)
             if len(batch):
-                parts.append(np.asarray(self.run(batch), np.float32))
+                parts.append(self._run(batch))
             done += len(batch)
             if bar is not None:
                 bar.update(done)
@@ -139,14 +185,16 @@ def keras_embedder(encoder: keras.Model) -> Embedder:
         return np.asarray(encoder(batch, training=False), np.float32)
 
     return Embedder(run, image_size, int(encoder.output_shape[-1]), f"keras:{encoder.name}",
-                    model=encoder)
+                    model=encoder, doubles_batch=encoder.input_shape[0] is None)
 
 
 def saved_model_embedder(folder: str | Path) -> Embedder:
-    """The Embedder of a tfreid SavedModel export (``tfreid.inference.saved_model``)."""
+    """The Embedder of a tfreid SavedModel export (``tfreid.inference.saved_model``); one
+    whose ``tfreid.json`` records ``"flip": true`` flips inside (``flips_inside``)."""
     serve, info = load_serving(folder)
     return Embedder(serve, info["image_size"], info["embedding_dim"],
-                    f"saved_model:{Path(folder).resolve()}", resizes=True, model=serve)
+                    f"saved_model:{Path(folder).resolve()}", resizes=True, model=serve,
+                    flips_inside=info.get("flip") is True)
 
 
 def tflite_embedder(model: TFLiteModel, name: str = "tflite") -> Embedder:
@@ -154,10 +202,17 @@ def tflite_embedder(model: TFLiteModel, name: str = "tflite") -> Embedder:
     return Embedder(model, model.image_size, model.dim, name, model=model)
 
 
-def embedder_for(source: Any) -> Embedder:
+def embedder_for(source: Any, flip: bool = False) -> Embedder:
     """An ``Embedder`` of ``source``: an Embedder (itself), a Keras encoder, a SavedModel
     export folder, a ``.tflite`` file, TFLite bytes, a ``TFLiteModel``, or a ``.onnx``
-    file or ``OnnxModel`` (``tfreid.inference.onnx``; any image size, as a SavedModel)."""
+    file or ``OnnxModel`` (``tfreid.inference.onnx``; any image size, as a SavedModel);
+    with ``flip``, its test-time flip one (``Embedder.with_flip``)."""
+    embedder = _embedder_of(source)
+    return embedder.with_flip() if flip else embedder
+
+
+def _embedder_of(source: Any) -> Embedder:
+    """``embedder_for`` without flip."""
     from tfreid.inference.onnx import OnnxModel
 
     if isinstance(source, Embedder):

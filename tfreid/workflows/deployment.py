@@ -37,7 +37,7 @@ from tfreid.compression.accounting import folder_bytes
 from tfreid.compression.evaluation import rank_float
 from tfreid.compression.quantization import CALIBRATION_IMAGES, quantize_encoder, require_qat
 from tfreid.compression.tflite import to_tflite
-from tfreid.errors import TrainingError, one_line
+from tfreid.errors import ConfigError, TrainingError, one_line
 from tfreid.export.onnx import add_onnx, difference_line, export_tflite_onnx
 from tfreid.export.saved_model import export_saved_model
 from tfreid.extras import import_extra
@@ -66,14 +66,19 @@ def held_out_images(data: dict[str, Any], limit: int = 256) -> np.ndarray:
 
 
 def export_float(run_dir: str | Path, out_dir: str | Path, overwrite: bool = False,
-                 onnx: bool = False) -> dict[str, Any] | None:
+                 onnx: bool = False, flip: bool = False) -> dict[str, Any] | None:
     """The float SavedModel of ``run_dir`` in ``out_dir`` itself (written atomically), with
-    ``model.onnx`` beside it if ``onnx``; return the ONNX record (None without ONNX)."""
+    ``model.onnx`` beside it if ``onnx``; return the ONNX record (None without ONNX). With
+    ``flip`` the SavedModel embeds with test-time flip (``tfreid.export.saved_model``); ONNX
+    with flip is a ConfigError (not supported yet)."""
     from tfreid.training.saved_run import load_encoder
 
     metadata = {"run": Path(run_dir).name, "metric": "euclidean"}
+    if flip and onnx:
+        raise ConfigError("--onnx with --flip is not supported yet")
     if not onnx:
-        export_saved_model(load_encoder(run_dir), out_dir, metadata, overwrite=overwrite)
+        export_saved_model(load_encoder(run_dir), out_dir, metadata, overwrite=overwrite,
+                           flip=flip)
         return None
     import_onnx_extra()
     check_new_output(out_dir, overwrite)
