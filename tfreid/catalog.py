@@ -89,6 +89,16 @@ AUGMENTATIONS = Registry("augmentation", {
     "crop_flip": "tfreid.data.augment:crop_flip_augment",
 })
 
+# the re-id training augmentations of the supervised methods (RunConfig.train_augment),
+# each a seeded (uint8 image, seed) -> uint8 op, listed in the order they are applied
+TRAIN_AUGMENTATIONS = Registry("training augmentation", {
+    "flip": ("tfreid.data.reid_augment:flip", "horizontal flip, p 0.5"),
+    "pad_crop": ("tfreid.data.reid_augment:pad_crop", "zero-pad 10 px, random crop back"),
+    "jitter": ("tfreid.data.reid_augment:jitter", "brightness, contrast, saturation, p 0.5"),
+    "erase": ("tfreid.data.reid_augment:erase", "random erasing (Zhong et al.), p 0.5"),
+})
+TRAIN_AUGMENT_SHORTHANDS = {"bot": ("flip", "pad_crop", "erase")}  # BoT's (Luo et al., 2019)
+
 # every kind is built by tfreid.retrieval.index.EmbeddingIndex (kind=...)
 INDEX_KINDS = Registry("index kind", {
     "flat": ("tfreid.retrieval.index:EmbeddingIndex", "exact search (faiss IndexFlat)"),

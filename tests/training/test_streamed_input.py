@@ -12,11 +12,15 @@ from tfreid.training import RunConfig, load_run, train
 pytestmark = pytest.mark.numeric  # streamed against in-memory training, exactly
 
 STEPS = {"steps_per_epoch": 2, "validation_steps": 1}
-# through the engine: one sampler that gathers a batch and one that unbatches, augments
-# and batches again; every sampler's batches are compared in tests/data/test_record_images.py
+# through the engine: one sampler that gathers a batch (also with --train-augment) and one
+# that unbatches, augments and batches again; every sampler's batches are compared in
+# tests/data/test_record_images.py (augmented ones in tests/data/test_reid_augment.py)
 SAMPLERS = {
     "pk": ("batch", {"loss": "multi_similarity", **STEPS}),
     "views": ("augmented", {"augment": "simclr", **STEPS}),
+    # P x K with the re-id training augmentations (issue 21), seeded by step and position
+    "pk augmented": ("batch", {"loss": "multi_similarity", **STEPS,
+                               "train_augment": ["flip", "pad_crop", "jitter", "erase"]}),
 }
 
 

@@ -92,8 +92,22 @@ def add_run_arguments(parser: argparse.ArgumentParser, defaults: RunConfig) -> N
              "held-out test embeddings go there at the end of every run)")
     add("--xla", action=argparse.BooleanOptionalAction, default=None,
         help="XLA jit_compile (default: on with a GPU, off on CPU)")
+    _add_augmentation_argument(parser, defaults)
     _add_optimisation_arguments(parser, defaults)
     _add_distribution_arguments(parser, defaults)
+
+
+def _add_augmentation_argument(parser: argparse.ArgumentParser, defaults: RunConfig) -> None:
+    from tfreid.catalog import TRAIN_AUGMENT_SHORTHANDS, TRAIN_AUGMENTATIONS
+
+    names = TRAIN_AUGMENTATIONS.names()
+    parser.add_argument(
+        "--train-augment", nargs="+", choices=[*names, *TRAIN_AUGMENT_SHORTHANDS],
+        default=defaults.train_augment, metavar="AUGMENTATION",
+        help=f"augment the training images of P x K, pair and triplet batches (the supervised "
+             f"methods), applied in the order {', '.join(names)} whatever the order given: "
+             + "; ".join(f"{n}: {TRAIN_AUGMENTATIONS.describe(n)}" for n in names)
+             + "; bot: flip pad_crop erase (default: none)")
 
 
 def _add_optimisation_arguments(parser: argparse.ArgumentParser, defaults: RunConfig) -> None:

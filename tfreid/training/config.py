@@ -16,7 +16,7 @@ import math
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
-from tfreid.catalog import BACKBONES, METHODS
+from tfreid.catalog import BACKBONES, METHODS, TRAIN_AUGMENT_SHORTHANDS, TRAIN_AUGMENTATIONS
 from tfreid.data.input_mode import INPUTS
 from tfreid.distribute.precision import PRECISIONS
 from tfreid.distribute.strategies import STRATEGY_CHOICES
@@ -58,6 +58,10 @@ class RunConfig:
     their own optimiser have their own ``weight_decay`` option).
     ``projector_every`` > 0 puts the validation embeddings in TensorBoard's Projector
     every that many epochs (the held-out ones go there at the end of every run).
+    ``train_augment`` names the re-id training augmentations (``flip``, ``pad_crop``,
+    ``jitter``, ``erase`` of ``tfreid.catalog.TRAIN_AUGMENTATIONS``, or ``bot`` for the
+    first, second and fourth) of the supervised methods' training batches, kept in their
+    fixed order (``tfreid.data.reid_augment``); none by default.
     """
 
     method: str = "siamese"
@@ -100,6 +104,7 @@ class RunConfig:
     precision: str = "float32"
     cross_replica: bool = True
     sync_batch_norm: bool = False
+    train_augment: list[str] = field(default_factory=list)
     options: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -232,6 +237,10 @@ class RunConfig:
         check_finite_in("validation fraction", self.validation_fraction, 0.0, 1.0)
         self._check_ranges()
         self._check_optimisation()
+        unknown = [name for name in self.train_augment if name not in TRAIN_AUGMENTATIONS]
+        if unknown:
+            raise ConfigError(f"unknown training augmentation {unknown[0]!r}; choose from "
+                              f"{', '.join([*TRAIN_AUGMENTATIONS.names(), 'bot'])}")
         BACKBONES.get(self.backbone).check(self.backbone_options, self.image_shape())
         self.method_options()
 
@@ -287,6 +296,7 @@ class RunConfig:
                 set(self.backbone_options) <= BACKBONES.get(self.backbone).option_names():
             self.backbone_options = asdict(self.backbone_settings())
         self.lr_milestones = [int(m) for m in self.lr_milestones or ()]
+        self.train_augment = ordered_augmentations(self.train_augment)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -303,6 +313,16 @@ class RunConfig:
         if isinstance(settings.get("image_size"), list):
             settings["image_size"] = tuple(settings["image_size"])
         return cls(**settings)
+
+
+def ordered_augmentations(names: Any) -> list[str]:
+    """``names`` of training augmentations with shorthands (``bot``) expanded, each once, in
+    the order they are applied; unknown names follow, for ``check`` to report."""
+    if isinstance(names, str):
+        names = [names]
+    wanted = [op for name in names or () for op in TRAIN_AUGMENT_SHORTHANDS.get(name, (name,))]
+    known = [name for name in TRAIN_AUGMENTATIONS.names() if name in wanted]
+    return known + [name for name in dict.fromkeys(wanted) if name not in TRAIN_AUGMENTATIONS]
 
 
 def check_finite_in(name: str, value: float, low: float, high: float) -> None:

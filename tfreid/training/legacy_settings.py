@@ -14,6 +14,9 @@ Before learning-rate schedules, weight decay and gradient clipping (issue 21) a 
 had none of them: ``upgrade_settings`` fills in ``OPTIMISATION_DEFAULTS``, the
 settings that train as those runs did (a constant ``lr``, no decay, no clipping).
 
+Before the re-id training augmentations (issue 21) no run augmented its supervised
+batches: ``AUGMENTATION_DEFAULTS`` fills in ``train_augment`` empty.
+
 A backbone option added since a run was written (the applications' ``pooling``, ``neck``,
 ``last_stride``, ...) is filled in at its default, which builds the encoder of before it:
 ``with_backbone_defaults``.
@@ -32,6 +35,8 @@ DEFAULT_BACKBONE = "table1"
 OPTIMISATION_DEFAULTS = {"lr_schedule": "constant", "warmup_epochs": 0, "warmup_factor": 0.1,
                          "lr_milestones": [], "lr_gamma": 0.1, "min_lr": 0.0,
                          "optimizer_weight_decay": 0.0, "clipnorm": None}
+# RunConfig's training augmentations and the value that reproduces runs from before them
+AUGMENTATION_DEFAULTS = {"train_augment": []}
 
 
 def backbone_option_names(backbone: str) -> set[str]:
@@ -57,8 +62,8 @@ def with_backbone_defaults(settings: dict[str, Any]) -> dict[str, Any]:
 
 def upgrade_settings(settings: dict[str, Any]) -> dict[str, Any]:
     """A copy of ``settings`` with the old backbone fields in ``backbone_options`` and the
-    optimisation fields it lacks at their defaults (module docstring)."""
-    settings = {**OPTIMISATION_DEFAULTS, **settings}
+    optimisation and augmentation fields it lacks at their defaults (module docstring)."""
+    settings = {**OPTIMISATION_DEFAULTS, **AUGMENTATION_DEFAULTS, **settings}
     legacy = {LEGACY_BACKBONE_FIELDS[k]: settings.pop(k) for k in LEGACY_BACKBONE_FIELDS
               if k in settings}
     if legacy:

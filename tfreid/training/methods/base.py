@@ -38,6 +38,8 @@ class Method:
     side_by_side: ClassVar[bool] = False  # can train ensemble members in one step
     self_supervised: ClassVar[bool] = False  # sees no label: no validation identities
     metric: ClassVar[str] = "euclidean"  # how its embeddings are compared
+    # applies RunConfig.train_augment to its training batches (the supervised samplers)
+    takes_train_augment: ClassVar[bool] = False
 
     def __init__(self, config):
         self.config = config
@@ -54,6 +56,10 @@ class Method:
             if minimum is not None and value is not None and not value >= minimum:
                 raise ConfigError(f"{self.name} option {spec.name} must be >= {minimum}, "
                                   f"got {value!r}")
+        if self.config.train_augment and not self.takes_train_augment:
+            raise ConfigError(f"method {self.name} augments its views its own way; "
+                              "--train-augment is for the methods on P x K, pair and "
+                              "triplet batches")
 
     def holds_out_validation(self) -> bool:
         """Whether the run holds validation identities out of training (to monitor, keep

@@ -64,6 +64,7 @@ class BatchLossMethod(Method):
     Options = BatchLossOptions
     defaults = {"epochs": 100, "batch_size": 128, "lr": 1e-3, "patience": 10}
     side_by_side = True
+    takes_train_augment = True
 
     def run_prefix(self) -> str:
         return f"{self.options.loss}-{self.options.miner}"
@@ -80,7 +81,7 @@ class BatchLossMethod(Method):
 
     def plan(self, encoder, data: dict) -> Plan:
         from tfreid.losses import CrossBatchMemory
-        from tfreid.training.methods.sampling import pk_streams
+        from tfreid.training.methods.sampling import augmented_images_callbacks, pk_streams
 
         options = self.options
         identities = np.unique(np.concatenate([data["train"].identities,
@@ -98,4 +99,5 @@ class BatchLossMethod(Method):
         if options.memory_size:
             loss = CrossBatchMemory(loss, dim, options.memory_size)
             model = loss.attach(model)
-        return Plan(model, loss, stream, options.steps_per_epoch, validation)
+        return Plan(model, loss, stream, options.steps_per_epoch, validation,
+                    callbacks=augmented_images_callbacks(self.config, stream))

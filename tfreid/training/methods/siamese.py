@@ -52,6 +52,7 @@ class SiameseMethod(Method):
     Options = SiameseOptions
     defaults = {"lr": 3e-4, "epochs": 25, "batch_size": 64}
     lonely = "error"
+    takes_train_augment = True
 
     @property
     def sampling(self) -> str:
@@ -86,6 +87,7 @@ class SiameseMethod(Method):
         from tfreid.losses import BinaryVerificationPairLoss, ContrastivePairLoss
         from tfreid.metrics.pair_accuracy import DistancePairAccuracy
         from tfreid.models import build_siamese
+        from tfreid.training.methods.sampling import augmented_images_callbacks, augmented_stream
 
         options, config = self.options, self.config
         targets = TARGETS[options.loss]
@@ -98,20 +100,23 @@ class SiameseMethod(Method):
                                   config.batch_size, config.seed + 1, targets)
         samples = next(iter(validation))
 
-        def stream(start_step: int):
+        def pairs(start_step: int):
             return pair_dataset(data["train"].images, data["train"].identities,
                                 config.batch_size, config.seed, targets, start_step)
 
+        stream = augmented_stream(config, pairs)
         return Plan(siamese, {t: losses[t] for t in targets}, stream, options.steps_per_epoch,
                     validation.take(options.validation_steps).cache(),
                     {t: metrics[t] for t in targets},
-                    [lambda logdir: PairImages(str(logdir / "train"), samples)])
+                    [lambda logdir: PairImages(str(logdir / "train"), samples),
+                     *augmented_images_callbacks(config, stream)])
 
     def _pk_plan(self, encoder, data: dict) -> Plan:
         from tfreid.losses import ContrastiveLoss
-        from tfreid.training.methods.sampling import pk_streams
+        from tfreid.training.methods.sampling import augmented_images_callbacks, pk_streams
 
         stream, validation = pk_streams(self.config, data, self.options.samples_per_identity,
                                         self.options.validation_steps)
         loss = ContrastiveLoss(self.options.margin, miner=self.options.miner)
-        return Plan(encoder, loss, stream, self.options.steps_per_epoch, validation)
+        return Plan(encoder, loss, stream, self.options.steps_per_epoch, validation,
+                    callbacks=augmented_images_callbacks(self.config, stream))

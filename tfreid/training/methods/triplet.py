@@ -28,6 +28,7 @@ class TripletMethod(Method):
     description = "paper 000: fixed random triplets, triplet loss"
     Options = TripletOptions
     defaults = {"epochs": 100, "batch_size": 128, "lr": 1e-3, "patience": 10}
+    takes_train_augment = True
 
     def run_prefix(self) -> str:
         return "triplet-random"
@@ -41,6 +42,7 @@ class TripletMethod(Method):
         from tfreid.data.triplets import random_triplets, triplet_dataset
         from tfreid.losses import TripletLoss
         from tfreid.models.triplet import build_triplet_model
+        from tfreid.training.methods.sampling import augmented_images_callbacks, augmented_stream
 
         config, options = self.config, self.options
         train, val = data["train"], data["validation"]
@@ -49,12 +51,14 @@ class TripletMethod(Method):
                                        config.seed + 1)
         steps = math.ceil(len(triplets) / config.batch_size)
 
-        def stream(start_step: int):
+        def epochs_from(start_step: int):  # streams start at an epoch: start_step = e x steps
             return triplet_dataset(train.images, triplets, config.batch_size, config.seed,
                                    start_epoch=start_step // steps)
 
         validation = triplet_dataset(val.images, val_triplets, config.batch_size, config.seed,
                                      shuffle=False)
+        stream = augmented_stream(config, epochs_from)
         return Plan(build_triplet_model(encoder), TripletLoss(options.margin, options.squared),
                     stream, steps,
-                    validation.take(math.ceil(len(val_triplets) / config.batch_size)).cache())
+                    validation.take(math.ceil(len(val_triplets) / config.batch_size)).cache(),
+                    callbacks=augmented_images_callbacks(config, stream))
