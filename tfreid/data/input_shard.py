@@ -60,6 +60,13 @@ def own_rows(index: tf.Tensor, extras: Any) -> tuple[tf.Tensor, Any]:
     return rows(index), tf.nest.map_structure(rows, extras)
 
 
+def shard_index() -> int:
+    """Which part of each batch this pipeline reads (0 outside ``input_shard``): its rows
+    start at ``shard_index() * rows_read`` of the global batch."""
+    shard = _SHARD.get()
+    return 0 if shard is None else shard[0]
+
+
 def sharded() -> bool:
     """Whether samplers built now read only part of each batch."""
     return _SHARD.get() is not None

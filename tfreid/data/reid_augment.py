@@ -150,9 +150,7 @@ def image_seeds(seed: int, step: tf.Tensor, part: int, rows: tf.Tensor) -> tf.Te
 def _shard_offset(rows: tf.Tensor) -> tf.Tensor:
     """The position of this pipeline's first row in the global batch (0 unless sharded,
     ``tfreid.data.input_shard``: worker w of n reads rows [w B / n, (w + 1) B / n))."""
-    shard = input_shard._SHARD.get()  # noqa: SLF001  (this layer's own contract)
-    part = 0 if shard is None else shard[0]
-    return tf.cast(rows, tf.int64) * part
+    return tf.cast(rows, tf.int64) * input_shard.shard_index()
 
 
 def augment_batch(op: ImageOp, images: tf.Tensor, seeds: tf.Tensor) -> tf.Tensor:
