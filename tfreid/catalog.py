@@ -15,6 +15,7 @@ METHODS = Registry("method", {
     "siamese": "tfreid.training.methods.siamese:SiameseMethod",
     "triplet": "tfreid.training.methods.triplet:TripletMethod",
     "batch": "tfreid.training.methods.batch:BatchLossMethod",
+    "classification": "tfreid.training.methods.classification:ClassificationMethod",
     "augmented": "tfreid.training.methods.augmented:AugmentedMethod",
     "spreading": "tfreid.training.methods.spreading:SpreadingMethod",
     "insclr": "tfreid.training.methods.insclr:InsClrMethod",
@@ -46,10 +47,12 @@ BATCH_LOSSES = Registry("loss", {
     "arcface": "tfreid.losses.margin_softmax:ArcFaceLoss",
     "cosface": "tfreid.losses.margin_softmax:CosFaceLoss",
     "circle_softmax": "tfreid.losses.margin_softmax:CircleSoftmaxLoss",
+    "identity_softmax": "tfreid.losses.identity:IdentityLoss",
 }, aliases={"triplet": "triplet_margin"})  # train_triplet's name for it before one vocabulary
 # the batch losses built with (num_classes, embedding_dim): one trained weight per class
 # (proxies, a classifier), attached to the model; no miner, one encoder, never on views
-CLASS_WEIGHT_LOSSES = ("proxy_nca", "proxy_anchor", "arcface", "cosface", "circle_softmax")
+CLASS_WEIGHT_LOSSES = ("proxy_nca", "proxy_anchor", "arcface", "cosface", "circle_softmax",
+                       "identity_softmax")
 
 MINERS = Registry("miner", {
     "hard": "tfreid.losses.miners:BatchHardMiner",

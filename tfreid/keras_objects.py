@@ -19,9 +19,11 @@ KERAS_OBJECT_MODULES = (
     "tfreid.nn.distances",
     "tfreid.nn.embedding_trainer",
     "tfreid.losses.binary_verification",
+    "tfreid.losses.center",
     "tfreid.losses.circle",
     "tfreid.losses.contrastive",
     "tfreid.losses.cosine_pairs",
+    "tfreid.losses.identity",
     "tfreid.losses.lifted_structure",
     "tfreid.losses.margin_softmax",
     "tfreid.losses.memory",
@@ -44,6 +46,7 @@ KERAS_OBJECT_MODULES = (
     "tfreid.callbacks.learning_rate",
     "tfreid.callbacks.resume",
     "tfreid.training.schedules",
+    "tfreid.training.methods.classification",
     "tfreid.training.self_supervised.schedules",
 )
 

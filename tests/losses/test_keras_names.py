@@ -13,7 +13,8 @@ from tfreid.losses import CrossBatchMemory, MultiSimilarityLoss, PerMemberLoss, 
 # arguments without a default: ProxyNCA's sizes, and the loss a wrapper wraps
 NEEDS_ARGUMENTS = {"ProxyNCALoss": "num_classes", "ProxyAnchorLoss": "num_classes",
                    "ArcFaceLoss": "num_classes", "CosFaceLoss": "num_classes",
-                   "CircleSoftmaxLoss": "num_classes", "CrossBatchMemory": "loss",
+                   "CircleSoftmaxLoss": "num_classes", "IdentityLoss": "num_classes",
+                   "CenterLoss": "num_classes", "CrossBatchMemory": "loss",
                    "PerMemberLoss": "loss"}
 WRAPPERS = {"CrossBatchMemory", "PerMemberLoss"}
 
@@ -120,3 +121,20 @@ def test_class_weight_losses_are_those_built_with_num_classes():
     built_with_classes = {name for name in BATCH_LOSSES.names()
                           if "num_classes" in inspect.signature(BATCH_LOSSES.get(name)).parameters}
     assert built_with_classes == set(CLASS_WEIGHT_LOSSES)
+
+
+@pytest.mark.parametrize("name", BATCH_LOSSES.names())
+def test_no_command_line_name_shadows_a_keras_identifier(name):
+    # Keras looks every string up in one table of custom objects first: a loss named
+    # "identity" would turn kernel_initializer="identity" into a loss
+    import tf_keras
+
+    custom = keras.utils.get_custom_objects()
+    own = custom.pop(name)
+    try:
+        for kind in (tf_keras.initializers, tf_keras.activations, tf_keras.constraints,
+                     tf_keras.optimizers, tf_keras.losses):  # (metrics, regularizers: no error)
+            with pytest.raises(ValueError, match="Unknown|Could not interpret"):
+                kind.get(name)
+    finally:
+        custom[name] = own

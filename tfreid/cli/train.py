@@ -10,15 +10,16 @@ from tfreid.cli.parsing import ArgumentParser
 from tfreid.training.config import RunConfig
 
 
-def build_parser(method: str | None) -> argparse.ArgumentParser:
-    """The parser of ``method``'s runs (the shared options only when no method is chosen)."""
+def build_parser(method: str | None, recipe: str | None = None) -> argparse.ArgumentParser:
+    """The parser of ``method``'s runs (the shared options only when no method is chosen),
+    its defaults those of the method's ``recipe`` where one is chosen."""
     described = "; ".join(f"{name}: {METHODS.get(name).description}" for name in METHODS)
     parser = ArgumentParser(
         prog="tfreid train", description="Train a re-identification encoder with any method, "
         f"evaluate it on held-out identities and export it. Methods: {described}.")
     parser.add_argument("--method", choices=METHODS.names(), default=method or "batch",
                         help="the training method; --method M --help lists M's own options")
-    defaults = RunConfig.for_method(method or "batch")
+    defaults = RunConfig.for_method(method or "batch", **({"recipe": recipe} if recipe else {}))
     common.add_run_arguments(parser, defaults)
     if method:
         common.add_option_arguments(parser, METHODS.get(method).Options, defaults.options)
@@ -27,15 +28,19 @@ def build_parser(method: str | None) -> argparse.ArgumentParser:
 
 def config_from_args(argv: Sequence[str] | None = None) -> RunConfig:
     argv = list(sys.argv[1:] if argv is None else argv)
-    method = _method_of(argv)
-    return common.config_from_args(build_parser(method), method, argv)
+    method, recipe = _method_of(argv)
+    return common.config_from_args(build_parser(method, recipe), method, argv)
 
 
-def _method_of(argv: list[str]) -> str:
+def _method_of(argv: list[str]) -> tuple[str, str | None]:
+    """(method, recipe) that ``argv`` chooses (a recipe only if the method has it)."""
     probe = argparse.ArgumentParser(add_help=False)
     probe.add_argument("--method", default="batch")
-    method = probe.parse_known_args(argv)[0].method
-    return method if method in METHODS else "batch"
+    probe.add_argument("--recipe")
+    chosen = probe.parse_known_args(argv)[0]
+    method = chosen.method if chosen.method in METHODS else "batch"
+    recipes = METHODS.get(method).recipes
+    return method, chosen.recipe if chosen.recipe in recipes else None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

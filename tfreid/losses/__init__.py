@@ -16,6 +16,7 @@ bare name with a one-line ``MissingArgumentsError`` (a ConfigError and a TypeErr
 from tfreid.backend import keras
 from tfreid.catalog import BATCH_LOSSES
 from tfreid.losses.binary_verification import BinaryVerificationPairLoss
+from tfreid.losses.center import CenterLoss, Centers, CenterTrainer
 from tfreid.losses.circle import CircleLoss
 from tfreid.losses.contrastive import ContrastiveLoss, ContrastivePairLoss
 from tfreid.losses.cosine_pairs import (
@@ -23,6 +24,7 @@ from tfreid.losses.cosine_pairs import (
     CosineEmbeddingLoss,
     ThresholdedContrastiveLoss,
 )
+from tfreid.losses.identity import IdentityClassifier, IdentityLoss
 from tfreid.losses.lifted_structure import LiftedStructureLoss
 from tfreid.losses.margin_softmax import (
     ArcFaceLoss,
@@ -57,12 +59,14 @@ def _register_command_line_names() -> None:
 
 _register_command_line_names()
 
-__all__ = ["ArcFaceLoss", "Batch", "BatchHardMiner", "BinaryVerificationPairLoss", "CircleLoss",
-           "CircleSoftmaxLoss", "ContrastiveLoss", "ContrastivePairLoss", "CosFaceLoss",
+__all__ = ["ArcFaceLoss", "Batch", "BatchHardMiner", "BinaryVerificationPairLoss", "CenterLoss",
+           "CenterTrainer", "Centers", "CircleLoss", "CircleSoftmaxLoss",
+           "ContrastiveLoss", "ContrastivePairLoss", "CosFaceLoss",
            "CosineContrastiveLoss", "CosineEmbeddingLoss", "CosineSimilarity",
-           "CrossBatchMemory", "DotProductSimilarity", "LiftedStructureLoss",
-           "LpDistance", "MarginSoftmaxLoss", "MemoryBank", "MetricLoss",
-           "MultiSimilarityLoss", "MultiSimilarityMiner", "NPairLoss", "PerMemberLoss",
-           "Proxies", "ProxyAnchorLoss", "ProxyBasedLoss", "ProxyNCALoss",
-           "SemiHardMiner", "SpreadingLoss", "SupervisedContrastiveLoss",
-           "ThresholdedContrastiveLoss", "TripletLoss", "TripletMarginLoss"]
+           "CrossBatchMemory", "DotProductSimilarity", "IdentityClassifier",
+           "IdentityLoss", "LiftedStructureLoss", "LpDistance", "MarginSoftmaxLoss",
+           "MemoryBank", "MetricLoss", "MultiSimilarityLoss", "MultiSimilarityMiner",
+           "NPairLoss", "PerMemberLoss", "Proxies", "ProxyAnchorLoss", "ProxyBasedLoss",
+           "ProxyNCALoss", "SemiHardMiner", "SpreadingLoss",
+           "SupervisedContrastiveLoss", "ThresholdedContrastiveLoss", "TripletLoss",
+           "TripletMarginLoss"]

@@ -10,8 +10,8 @@ feature is f_i. The BN has no bias (``center=False``): per dimension d,
 with mu, var the batch's statistics in training and the moving ones at inference.
 
 An encoder built with ``neck="bnneck"`` (``tfreid.models.applications``) outputs f_i, so
-evaluation and export use it; the classification method (to come) trains its triplet
-loss on f_t through ``features_before_neck(encoder)``.
+evaluation and export use it; the classification method (``--method classification``)
+trains its triplet loss on f_t through ``features_before_neck(encoder)``.
 
 Example::
 

@@ -109,10 +109,12 @@ class RunConfig:
 
     @classmethod
     def for_method(cls, method: str, **settings: Any) -> "RunConfig":
-        """A config of ``method`` from its defaults; ``settings`` name shared fields or
-        the method's options."""
-        defaults = METHODS.get(method).defaults
-        return cls(method=method).replace(**{**defaults, **settings})
+        """A config of ``method`` from its defaults, then the settings of its ``recipe`` (a
+        method option, if ``settings`` names one: ``Method.recipes``); ``settings`` name
+        shared fields, backbone options or the method's options, and win over both."""
+        chosen = METHODS.get(method)
+        recipe = chosen.recipes.get(settings.get("recipe"), {})
+        return cls(method=method).replace(**{**chosen.defaults, **recipe, **settings})
 
     def replace(self, **changes: Any) -> "RunConfig":
         """A copy with ``changes``: shared fields by name, the backbone's options by name

@@ -40,6 +40,9 @@ class Method:
     metric: ClassVar[str] = "euclidean"  # how its embeddings are compared
     # applies RunConfig.train_augment to its training batches (the supervised samplers)
     takes_train_augment: ClassVar[bool] = False
+    # recipe name -> settings (shared fields, backbone options, method options) a method's
+    # ``recipe`` option stands for; explicit settings override them (RunConfig.for_method)
+    recipes: ClassVar[dict[str, dict[str, Any]]] = {}
 
     def __init__(self, config):
         self.config = config

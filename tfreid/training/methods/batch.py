@@ -45,8 +45,8 @@ def make_batch_loss(options, embedding_dim: int, num_classes: int, seed: int):
         if options.miner != "all":
             raise ConfigError(f"{options.loss} takes no miner (it compares with its class "
                               "weights, not pairs)")
-        if options.loss == "proxy_nca" and options.margin is not None:
-            raise ConfigError("proxy_nca takes no margin")
+        if options.loss in ("proxy_nca", "identity_softmax") and options.margin is not None:
+            raise ConfigError(f"{options.loss} takes no margin")
         settings = {k: v for k, v in settings.items() if k in ("distance", "margin")}
         return BATCH_LOSSES.get(options.loss)(num_classes, embedding_dim, seed=seed,
                                               **settings)

@@ -1,0 +1,413 @@
+"""The identity-classification method (bag of tricks): identity loss with label smoothing,
+center loss with its own learning rate, and the method trained through the engine."""
+
+import json
+import math
+import signal
+import time
+
+import numpy as np
+import pytest
+
+from tests.helpers import script, start_script
+from tfreid.backend import keras, tf
+from tfreid.distribute.precision import precision_policy
+from tfreid.errors import ConfigError
+from tfreid.losses.center import CenterLoss, CenterTrainer
+from tfreid.losses.identity import IdentityLoss
+from tfreid.models.neck import bnneck
+from tfreid.training import RunConfig, load_run, train
+from tfreid.training.methods.classification import ClassificationMethod
+
+
+def small_encoder(neck: bool = True, dim: int = 4) -> keras.Model:
+    inputs = keras.Input((3,), name="x")
+    features = keras.layers.Dense(dim, name="embedding")(inputs)
+    return keras.Model(inputs, bnneck()(features) if neck else features, name="small")
+
+
+def smoothed_loop(x, weights, labels, eps):
+    """Per sample -sum_j q_j log softmax(x W^T)_j, q_y = 1 - eps + eps / C, q_j = eps / C."""
+    values = []
+    for row, label in zip(x, labels, strict=True):
+        z = weights @ row
+        log_p = z - np.log(np.sum(np.exp(z - z.max()))) - z.max()
+        q = np.full(len(weights), eps / len(weights))
+        q[label] += 1.0 - eps
+        values.append(-np.sum(q * log_p))
+    return np.array(values)
+
+
+def identity_loss(classes=2, dim=2, **kwargs):
+    loss = IdentityLoss(classes, dim, **kwargs)
+    loss.attach(small_encoder(dim=dim))
+    return loss
+
+
+def test_identity_loss_hand_worked_two_classes():
+    # W = I, x = (0, ln 3): p = (1/4, 3/4); y = 0, eps = 0.1: q = (0.95, 0.05)
+    # L = -0.95 ln(1/4) - 0.05 ln(3/4) = ln 4 - 0.05 ln 3
+    loss = identity_loss(label_smoothing=0.1)
+    loss.classifier.assign(np.eye(2, dtype=np.float32))
+    x = np.array([[0.0, math.log(3.0)]], np.float32)
+    assert float(loss(np.array([0]), x)) == pytest.approx(math.log(4) - 0.05 * math.log(3),
+                                                          rel=1e-6)
+    plain = identity_loss(label_smoothing=0.0)
+    plain.classifier.assign(np.eye(2, dtype=np.float32))
+    assert float(plain(np.array([0]), x)) == pytest.approx(math.log(4), rel=1e-6)
+
+
+def test_identity_loss_matches_a_loop():
+    rng = np.random.default_rng(0)
+    loss = identity_loss(5, 3, label_smoothing=0.2, reduction="none")
+    loss.classifier.assign(rng.normal(size=(5, 3)).astype(np.float32))
+    x, labels = rng.normal(size=(7, 3)).astype(np.float32), rng.integers(0, 5, 7)
+    np.testing.assert_allclose(loss(labels, x).numpy(),
+                               smoothed_loop(x, loss.classifier.numpy(), labels, 0.2),
+                               rtol=1e-5)
+
+
+def test_identity_loss_is_float32_and_finite_on_float16_inputs():
+    loss = identity_loss(3, 4, reduction="none")
+    loss.classifier.assign(np.full((3, 4), 50.0, np.float32))  # logits past float16's range
+    x = tf.constant(np.full((2, 4), 600.0), tf.float16)
+    values = loss(np.array([0, 2]), x)
+    assert values.dtype == tf.float32 and np.isfinite(values.numpy()).all()
+
+
+def test_identity_loss_needs_attach_labels_in_range_and_no_miner():
+    x = np.ones((2, 2), np.float32)
+    with pytest.raises(ConfigError, match="attach"):
+        IdentityLoss(2, 2)(np.array([0, 1]), x)
+    with pytest.raises(ConfigError, match=r"labels must lie in \[0, 2\)"):
+        identity_loss()(np.array([0, 2]), x)
+    with pytest.raises(ConfigError, match="no miner"):
+        IdentityLoss(2, 2, miner="hard")
+
+
+def center_loss(**kwargs):
+    loss = CenterLoss(3, 2, **kwargs)
+    loss.centers.assign(np.array([[0, 0], [1, 1], [5, 5]], np.float32))
+    return loss
+
+
+def test_center_loss_value_by_hand():
+    loss = center_loss()
+    trainer = loss.attach(small_encoder(dim=2))
+    assert isinstance(trainer, CenterTrainer) and any(
+        w is loss.centers for w in trainer.non_trainable_weights)
+    x = np.array([[1, 0], [1, 3], [0, 0]], np.float32)
+    labels = np.array([0, 1, 0])
+    # ||(1,0)-(0,0)||^2 = 1, ||(1,3)-(1,1)||^2 = 4, ||(0,0)-(0,0)||^2 = 0: mean 5/3
+    assert float(loss(labels, x)) == pytest.approx(5 / 3)
+    np.testing.assert_array_equal(loss.centers.numpy()[0], [0, 0])  # no step outside training
+
+
+def test_a_training_step_moves_the_centers_by_their_own_rate():
+    loss = center_loss(center_lr=0.5)
+    x = np.array([[1, 0], [1, 3], [0, 0]], np.float32)
+    model = loss.attach(keras.Sequential([keras.Input((2,)), keras.layers.Dense(
+        2, kernel_initializer="identity", use_bias=False, trainable=False)], name="fixed"))
+    model.compile(keras.optimizers.SGD(1e-3), loss=loss)
+    model.evaluate(x, np.array([0, 1, 0]), batch_size=3, verbose=0)
+    np.testing.assert_array_equal(loss.centers.numpy()[1], [1, 1])  # evaluation: no step
+    model.fit(x, np.array([0, 1, 0]), batch_size=3, epochs=1, verbose=0, shuffle=False)
+    # c_j -= 0.5 * 2/3 * sum_{i: y_i = j} (c_j - x_i): c_0 -= 1/3 ((0,0)-(1,0) + 0) = (1/3, 0)
+    # c_1 -= 1/3 ((1,1)-(1,3)) = (1, 5/3); c_2 (no sample) stays
+    np.testing.assert_allclose(loss.centers.numpy(), [[1 / 3, 0], [1, 5 / 3], [5, 5]],
+                               rtol=1e-6)
+
+
+def method(**options):
+    return ClassificationMethod(RunConfig.for_method("classification", batch_size=8,
+                                                     embedding_dim=4, **options))
+
+
+def test_the_heads_train_the_metric_loss_before_the_neck_and_the_classifier_after():
+    model, losses = method(center_weight=0.001).trainer(small_encoder(), num_classes=3)
+    assert [loss.name for loss in losses] == ["metric_loss", "identity_loss", "center_loss"]
+    assert model.output_names == ["metric", "identity", "center"]
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(6, 3)).astype(np.float32)
+    before, after, centered = model(x, training=True)
+    np.testing.assert_allclose(before, centered)
+    dense = model.encoder.get_layer("embedding")(x)
+    np.testing.assert_allclose(before, dense, rtol=1e-6)
+    assert np.allclose(after.numpy().mean(0), 0, atol=1e-5)  # batch-normalised, no shift
+    names = {w.name for w in model.weights}
+    assert any("classifier" in n for n in names) and any("centers" in n for n in names)
+
+
+def test_without_a_neck_both_losses_see_the_encoder_output():
+    model, losses = method(metric_loss="none").trainer(small_encoder(neck=False), 3)
+    assert [loss.name for loss in losses] == ["identity_loss"]
+    assert not isinstance(model, CenterTrainer)
+
+
+def test_recipe_bot_sets_bots_settings_where_the_user_names_none():
+    assert method(recipe="bot").center_weight() == 0.0005
+    assert method().center_weight() == 0.0
+    bot = RunConfig.for_method("classification", recipe="bot")
+    assert (bot.backbone, bot.setting("last_stride"), bot.setting("neck"), bot.image_shape(),
+            bot.train_augment) == ("resnet50", 1, "bnneck", (256, 128),
+                                   ["flip", "pad_crop", "erase"])
+    mine = RunConfig.for_method("classification", recipe="bot", image_size=(128, 64),
+                                train_augment=[])
+    assert (mine.image_shape(), mine.train_augment, mine.backbone) == ((128, 64), [],
+                                                                       "resnet50")
+    method(recipe="bot").check()
+
+
+def test_the_command_line_recipe_gives_its_defaults_and_explicit_options_win():
+    from tfreid.cli.train import config_from_args
+
+    config = config_from_args(["--method", "classification", "--recipe", "bot",
+                               "--image-size", "128x64"])
+    assert (config.backbone, config.setting("neck"), config.setting("last_stride"),
+            config.image_shape(), config.train_augment, config.options["recipe"]) == (
+        "resnet50", "bnneck", 1, (128, 64), ["flip", "pad_crop", "erase"], "bot")
+    plain = config_from_args(["--method", "classification"])
+    assert (plain.backbone, plain.train_augment) == ("table1", [])
+    config = RunConfig.for_method("classification")
+    assert (config.lr, config.warmup_epochs, config.lr_milestones, config.epochs) == \
+        (3.5e-4, 10, [40, 70], 120)
+
+
+def test_mixed_precision_heads_are_float32():
+    with precision_policy("mixed_float16"):
+        model, losses = method().trainer(small_encoder(), 3)
+        outputs = model(np.ones((4, 3), np.float32), training=True)
+        assert all(o.dtype == tf.float32 for o in outputs)
+        values = [loss(np.array([0, 0, 1, 1]), o) for loss, o in zip(losses, outputs,
+                                                                  strict=True)]
+    assert all(np.isfinite(float(v)) for v in values)
+
+
+def tiny(tmp_path, dataset, **overrides):
+    settings = dict(dataset=str(dataset), epochs=2, batch_size=16, image_size=40,
+                    embedding_dim=12, run_name="t", logdir=str(tmp_path / "logs"),
+                    export=str(tmp_path / "export"), save_export=False, steps_per_epoch=3,
+                    validation_steps=1, warmup_epochs=0, lr_schedule="constant",
+                    lr_milestones=[], lr=1e-3, patience=6, center_weight=0.0005)
+    return RunConfig.for_method("classification", **{**settings, **overrides})
+
+
+@pytest.mark.slow
+def test_classification_learns_above_chance(tmp_path, learnable_dataset):
+    config = tiny(tmp_path, learnable_dataset, epochs=6, image_size=48, embedding_dim=32,
+                  batch_size=32, steps_per_epoch=20)
+    results = train(config, verbose=0)
+    history = results["history"]
+    assert {"metric_loss", "identity_loss", "center_loss"} <= set(history)
+    assert history["identity_loss"][-1] < history["identity_loss"][0]
+    assert results["test"]["rank1"] > 2.5 * results["chance"]["rank1"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("source", ["memory", "stream"])
+def test_the_export_holds_the_encoder_only(tmp_path, tiny_dataset, source):
+    results = train(tiny(tmp_path, tiny_dataset, save_export=True, input=source), verbose=0)
+    assert results["config"]["input"] == source
+    assert all(np.isfinite(results["history"]["loss"]))
+    loaded = tf.saved_model.load(str(tmp_path / "export"))
+    stored = [(name, shape) for name, shape in tf.train.list_variables(
+        str(tmp_path / "export" / "variables" / "variables")) if "VARIABLE_VALUE" in name]
+    assert stored and not any("classifier" in n or "centers" in n for n, _ in stored)
+    encoder, _, _ = load_run(tmp_path / "logs")
+    assert sum(int(np.prod(shape)) for _, shape in stored) == sum(
+        int(np.prod(w.shape)) for w in encoder.weights)  # the encoder's weights, no more
+    serve = loaded.signatures["serving_default"]
+    assert serve(images=tf.zeros([2, 40, 40, 3], tf.uint8))["embeddings"].shape == (2, 12)
+
+
+def wait_for(path, process, timeout=120.0):
+    started = time.time()
+    while not path.exists():
+        assert process.poll() is None, process.communicate()
+        assert time.time() - started < timeout, f"{path} did not appear"
+        time.sleep(0.02)
+
+
+def classifier_of(run_folder):
+    """The classifier and centers in the run's best-epoch checkpoint."""
+    path = str(run_folder / "checkpoints" / "best" / "weights")
+    return {name: tf.train.load_variable(path, name) for name, _ in tf.train.list_variables(path)
+            if name.startswith("state_layers/")}
+
+
+@pytest.mark.slow
+@pytest.mark.numeric
+def test_a_killed_run_resumes_with_its_classifier_and_centers(tiny_dataset, tmp_path):
+    command = ["--method", "classification", "--dataset", str(tiny_dataset), "--epochs", "4",
+               "--steps-per-epoch", "25", "--batch-size", "8", "--image-size", "40",
+               "--embedding-dim", "8", "--warmup-epochs", "0", "--validation-steps", "1",
+               "--center-weight", "0.0005", "--no-save-export", "--run-name", "run"]
+    (tmp_path / "whole").mkdir()
+    (tmp_path / "killed").mkdir()
+    assert script("train", *command, cwd=tmp_path / "whole").returncode == 0
+    process = start_script("train", *command, cwd=tmp_path / "killed")
+    wait_for(tmp_path / "killed" / "logs" / "run" / "resume" / "state-00001.json", process)
+    time.sleep(0.1)  # into the third epoch
+    process.send_signal(signal.SIGKILL)
+    process.communicate()
+    resumed = script("train", *command, cwd=tmp_path / "killed")
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resuming run run" in resumed.stdout
+    expected = json.loads((tmp_path / "whole" / "logs" / "run" / "results.json").read_text())
+    got = json.loads((tmp_path / "killed" / "logs" / "run" / "results.json").read_text())
+    assert got["history"] == expected["history"]  # the classifier came back, bit for bit
+    whole, killed = (classifier_of(tmp_path / folder / "logs" / "run")
+                     for folder in ("whole", "killed"))
+    assert len(whole) == 2 and whole.keys() == killed.keys()
+    for name in whole:
+        np.testing.assert_array_equal(killed[name], whole[name])
+
+
+@pytest.mark.slow
+@pytest.mark.numeric
+def test_two_mirrored_replicas_train_as_one_device(learnable_dataset, tmp_path):
+    """The identity loss per sample and the center step averaged over replicas: 2 replicas
+    of 8 rows train as one device on the global 16 (tests/distribute/test_mirrored.py)."""
+    from tests.distribute.test_mirrored import (
+        SMALL,
+        assert_scores_agree,
+        loss_tolerance,
+        replica_runs,
+        weights_tolerance,
+    )
+
+    settings = {**SMALL, "method": "classification", "validation_steps": 1,
+                "warmup_epochs": 0, "center_weight": 0.0005, "dataset": str(learnable_dataset)}
+    runs = [{**settings, "strategy": strategy, "logdir": str(tmp_path / strategy)}
+            for strategy in ("none", "mirrored")]
+    one, mirrored = replica_runs(runs, 2, tmp_path / "out")
+    np.testing.assert_allclose(mirrored["loss"], one["loss"], rtol=0,
+                               atol=loss_tolerance(one, "classification"))
+    np.testing.assert_allclose(mirrored["weights"], one["weights"], rtol=0,
+                               atol=weights_tolerance(one))
+    assert_scores_agree(mirrored, one)
+
+
+REPLICA_STEP = """
+import json, os
+os.environ["TF_USE_LEGACY_KERAS"] = "1"
+import numpy as np
+from tfreid.backend import keras, tf
+cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+from tfreid.losses.center import CenterLoss
+from tfreid.losses.identity import IdentityLoss
+
+x = np.array([[1, 0], [1, 3], [0, 0], [2, 2]], np.float32)
+y = np.array([0, 1, 0, 2])
+
+
+def step(strategy):
+    with strategy.scope():
+        center, identity = CenterLoss(3, 2, center_lr=0.5), IdentityLoss(3, 2, seed=3)
+        center.centers.assign(np.array([[0, 0], [1, 1], [5, 5]], np.float32))
+        fixed = keras.Sequential([keras.Input((2,)), keras.layers.Dense(
+            2, kernel_initializer="identity", use_bias=False, trainable=False)], name="fixed")
+        heads = keras.Model(fixed.inputs, [keras.layers.Activation("linear", name=n)(
+            fixed.output) for n in ("identity", "center")])
+        model = center.attach(identity.attach(heads))
+        model.compile(keras.optimizers.SGD(10.0), loss=[identity, center])
+    logs = model.fit(x, y, batch_size=4, epochs=1, shuffle=False, verbose=0).history
+    return {"loss": logs["loss"][0], "centers": center.centers.numpy().tolist(),
+            "classifier": identity.classifier.numpy().tolist()}
+
+
+print(json.dumps({"one": step(tf.distribute.get_strategy()),
+                  "two": step(tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"]))}))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.numeric
+def test_one_step_on_two_replicas_is_the_global_batchs_step():
+    """Each replica's 2 rows: the identity loss (per sample, Keras-reduced over the global 4)
+    and its classifier's SGD step, and the centers' step (the replicas' mean), equal one
+    device's on the 4 rows; the centers move by hand: c_j -= 0.5 * 2/4 sum (c_j - x_i)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", REPLICA_STEP], capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    one, two = result["one"], result["two"]
+    expected = [[0.25, 0], [1, 1.5], [4.25, 4.25]]
+    np.testing.assert_allclose(one["centers"], expected, rtol=1e-6)
+    np.testing.assert_allclose(two["centers"], expected, rtol=1e-6)
+    assert two["loss"] == pytest.approx(one["loss"], rel=1e-6)
+    np.testing.assert_allclose(two["classifier"], one["classifier"], rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.slow
+def test_with_a_bnneck_the_run_exports_the_feature_after_it(tmp_path, tiny_dataset):
+    config = tiny(tmp_path, tiny_dataset, backbone="mobilenet_v3_small", neck="bnneck",
+                  image_size=32, epochs=1, steps_per_epoch=2)
+    results = train(config, verbose=0)
+    assert np.isfinite(results["history"]["identity_loss"]).all()
+    encoder, _, _ = load_run(tmp_path / "logs")
+    assert encoder.layers[-1].name == "bnneck" and encoder.output_shape == (None, 12)
+
+
+@pytest.mark.slow
+@pytest.mark.numeric
+def test_trains_under_mixed_precision(tmp_path, tiny_dataset):
+    from tests.training.test_precision import CAPPED_BELOW_AVX512
+
+    if CAPPED_BELOW_AVX512:
+        pytest.skip("ONEDNN_MAX_CPU_ISA caps oneDNN below the bfloat16 kernels")
+    results = train(tiny(tmp_path, tiny_dataset, precision="mixed_bfloat16", xla=False),
+                    verbose=0)
+    assert all(math.isfinite(v) for v in results["history"]["loss"])
+    assert math.isfinite(results["test"]["mAP"])
+
+
+def market_layout(root, train_ids: int = 8, test_ids: int = 4) -> None:
+    """A small Market-1501 folder: 128 x 64 JPEGs, 4 views (2 cameras) per identity, each
+    identity a colour of its own with noise."""
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+
+    def save(folder: str, identity: int, camera: int, view: int) -> None:
+        base = rng.integers(30, 220, 3)
+        pixels = np.clip(base + rng.normal(0, 20, (128, 64, 3)), 0, 255).astype(np.uint8)
+        path = root / folder / f"{identity:04d}_c{camera}s1_{view:06d}_01.jpg"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(pixels).save(path)
+
+    for identity in range(1, train_ids + 1):
+        for view in range(4):
+            save("bounding_box_train", identity, 1 + view % 2, view)
+    for identity in range(100, 100 + test_ids):
+        save("query", identity, 1, 0)
+        for view in range(1, 4):
+            save("bounding_box_test", identity, 2, view)
+
+
+@pytest.mark.slow
+def test_the_readme_market1501_command_runs_on_a_market_layout(tmp_path, monkeypatch, capsys):
+    import json
+
+    from tfreid.cli.main import main
+
+    monkeypatch.chdir(tmp_path)
+    market_layout(tmp_path / "Market-1501-v15.09.15")
+    assert main(["make-tfrecords", "market1501", "Market-1501-v15.09.15",
+                 "--out", "tfrecords/market1501"]) == 0
+    readme = ["train", "--method", "classification", "--recipe", "bot", "--backbone",
+              "resnet50", "--dataset", "tfrecords/market1501", "--image-size", "256x128"]
+    budget = ["--epochs", "1", "--warmup-epochs", "0", "--steps-per-epoch", "1",
+              "--batch-size", "8", "--validation-steps", "1", "--run-name", "bot"]
+    assert main([*readme, *budget]) == 0, capsys.readouterr().err
+    results = json.loads((tmp_path / "logs" / "bot" / "results.json").read_text())
+    config = results["config"]
+    assert (config["method"], config["backbone"], config["backbone_options"]["last_stride"],
+            config["backbone_options"]["neck"], config["train_augment"]) == (
+        "classification", "resnet50", 1, "bnneck", ["flip", "pad_crop", "erase"])
+    assert results["test"]["num_queries"] == 4 and np.isfinite(results["test"]["mAP"])
+    assert (tmp_path / "exports" / "bot" / "saved_model.pb").is_file()
