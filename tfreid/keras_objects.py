@@ -37,6 +37,7 @@ KERAS_OBJECT_MODULES = (
     "tfreid.losses.supervised_contrastive",
     "tfreid.losses.triplet",
     "tfreid.losses.triplet_margin",
+    "tfreid.losses.weighted",
     "tfreid.models.pooling",
     "tfreid.models.preprocessing",
     "tfreid.models.siamese",
@@ -46,7 +47,6 @@ KERAS_OBJECT_MODULES = (
     "tfreid.callbacks.learning_rate",
     "tfreid.callbacks.resume",
     "tfreid.training.schedules",
-    "tfreid.training.methods.classification",
     "tfreid.training.self_supervised.schedules",
 )
 

@@ -14,9 +14,9 @@ from tfreid.losses import CrossBatchMemory, MultiSimilarityLoss, PerMemberLoss, 
 NEEDS_ARGUMENTS = {"ProxyNCALoss": "num_classes", "ProxyAnchorLoss": "num_classes",
                    "ArcFaceLoss": "num_classes", "CosFaceLoss": "num_classes",
                    "CircleSoftmaxLoss": "num_classes", "IdentityLoss": "num_classes",
-                   "CenterLoss": "num_classes", "CrossBatchMemory": "loss",
+                   "CenterLoss": "num_classes", "CrossBatchMemory": "loss", "WeightedLoss": "loss",
                    "PerMemberLoss": "loss"}
-WRAPPERS = {"CrossBatchMemory", "PerMemberLoss"}
+WRAPPERS = {"CrossBatchMemory", "PerMemberLoss", "WeightedLoss"}
 
 
 def tfreid_loss_classes():

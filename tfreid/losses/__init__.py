@@ -45,6 +45,7 @@ from tfreid.losses.spreading import SpreadingLoss
 from tfreid.losses.supervised_contrastive import SupervisedContrastiveLoss
 from tfreid.losses.triplet import TripletLoss
 from tfreid.losses.triplet_margin import TripletMarginLoss
+from tfreid.losses.weighted import WeightedLoss
 from tfreid.nn.distances import CosineSimilarity, DotProductSimilarity, LpDistance
 
 
@@ -69,4 +70,5 @@ __all__ = ["ArcFaceLoss", "Batch", "BatchHardMiner", "BinaryVerificationPairLoss
            "NPairLoss", "PerMemberLoss", "Proxies", "ProxyAnchorLoss", "ProxyBasedLoss",
            "ProxyNCALoss", "SemiHardMiner", "SpreadingLoss",
            "SupervisedContrastiveLoss", "ThresholdedContrastiveLoss", "TripletLoss",
-           "TripletMarginLoss"]
+           "TripletMarginLoss",
+           "WeightedLoss"]

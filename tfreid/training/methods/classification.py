@@ -36,16 +36,17 @@ Example::
 """
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tfreid.backend import keras, serializable, tf
 from tfreid.catalog import BATCH_LOSSES, CLASS_WEIGHT_LOSSES, DISTANCES, MINER_CHOICES
 from tfreid.errors import ConfigError
-from tfreid.losses.loss import Loss
 from tfreid.registry import option
 from tfreid.training.methods.base import Method, Plan
+
+if TYPE_CHECKING:  # TensorFlow loads when a run plans, not when --help lists options
+    from tfreid.backend import keras
 
 METRIC_LOSSES = ("none", *(name for name in BATCH_LOSSES.names()
                            if name not in CLASS_WEIGHT_LOSSES))
@@ -84,31 +85,6 @@ class ClassificationOptions:
                                    ("after_neck", "before_neck"))
 
 
-@serializable
-class WeightedLoss(Loss):
-    """``weight`` times ``loss`` (per sample, before the reduction): a head's loss weight, as
-    ``compile(loss_weights=...)`` would apply it.
-
-    Example::
-
-        WeightedLoss(TripletMarginLoss(margin=0.3), weight=0.5)
-    """
-
-    def __init__(self, loss: keras.losses.Loss | dict | None = None, weight: float = 1.0,
-                 name: str | None = None, **kwargs: Any):
-        super().__init__(name=name or f"weighted_{getattr(loss, 'name', 'loss')}", **kwargs)
-        self.loss = keras.saving.deserialize_keras_object(loss) if isinstance(loss, dict) \
-            else loss
-        self.weight = float(weight)
-
-    def call(self, y_true: tf.Tensor, y_pred: tf.Tensor) -> tf.Tensor:
-        return self.weight * tf.cast(self.loss.call(y_true, y_pred), tf.float32)
-
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "loss": keras.saving.serialize_keras_object(self.loss),
-                "weight": self.weight}
-
-
 class ClassificationMethod(Method):
     """Identity loss after the neck plus a metric loss before it (module docstring)."""
 
@@ -144,7 +120,7 @@ class ClassificationMethod(Method):
         if options.exported_feature == "before_neck" and _setting(config, "neck") == "bnneck":
             raise ConfigError("exported_feature before_neck is not available yet: the run "
                               "exports the encoder, whose output is after its BNNeck")
-    def plan(self, encoder: keras.Model, data: dict) -> Plan:
+    def plan(self, encoder: "keras.Model", data: dict) -> Plan:
         from tfreid.training.methods.sampling import augmented_images_callbacks, pk_streams
 
         identities = np.unique(np.concatenate([data["train"].identities,
@@ -161,11 +137,13 @@ class ClassificationMethod(Method):
         return Plan(model, losses, stream, steps, validation,
                     callbacks=augmented_images_callbacks(self.config, stream))
 
-    def trainer(self, encoder: keras.Model, num_classes: int) -> tuple[keras.Model, list]:
+    def trainer(self, encoder: "keras.Model", num_classes: int) -> tuple["keras.Model", list]:
         """(model to train, its heads' weighted losses): the encoder's heads (metric, identity,
         center; those in use), the classifier and centers attached."""
+        from tfreid.backend import keras
         from tfreid.losses.center import CenterLoss
         from tfreid.losses.identity import IdentityLoss
+        from tfreid.losses.weighted import WeightedLoss
         from tfreid.models.neck import features_before_neck
 
         options, seed = self.options, self.config.seed
@@ -190,7 +168,7 @@ class ClassificationMethod(Method):
         return model, [WeightedLoss(loss, weight, name=f"{name}_loss")
                        for name, _, loss, weight in heads]
 
-    def metric_loss(self) -> keras.losses.Loss:
+    def metric_loss(self) -> "keras.losses.Loss":
         """The configured batch loss (miner, distance, margin; gathering across replicas
         as ``cross_replica``)."""
         options = self.options
