@@ -37,10 +37,9 @@ Example::
 
 from typing import Any
 
-import numpy as np
-
 from tfreid.backend import keras, serializable, tf
 from tfreid.errors import ConfigError
+from tfreid.losses.class_vectors import ClassVectors
 from tfreid.losses.identity import checked_labels
 from tfreid.losses.loss import Loss
 from tfreid.losses.metric_loss import require_arguments
@@ -48,29 +47,12 @@ from tfreid.nn.embedding_trainer import EmbeddingTrainer, attach_state, stateful
 
 
 @serializable
-class Centers(keras.layers.Layer):
+class Centers(ClassVectors):
     """One (not gradient-trained) center per class: a (num_classes, embedding_dim) weight
     from N(0, 1) seeded by ``seed``, averaged over replicas when written."""
 
-    def __init__(self, num_classes: int, embedding_dim: int, seed: int = 0, **kwargs: Any):
-        super().__init__(**kwargs)
-        if num_classes < 2 or embedding_dim < 1:
-            raise ConfigError(f"center loss needs >= 2 classes and >= 1 dimension, got "
-                              f"{num_classes} x {embedding_dim}")
-        self.num_classes, self.embedding_dim = int(num_classes), int(embedding_dim)
-        self.seed = int(seed)
-        self.centers = self.add_weight(name="centers", shape=(num_classes, embedding_dim),
-                                       initializer="zeros", trainable=False, dtype="float32",
-                                       aggregation=tf.VariableAggregation.MEAN)
-        self.centers.assign(np.random.default_rng(seed).normal(
-            size=(num_classes, embedding_dim)).astype(np.float32))
-
-    def call(self, inputs: tf.Tensor) -> tf.Tensor:
-        return inputs
-
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "num_classes": self.num_classes,
-                "embedding_dim": self.embedding_dim, "seed": self.seed}
+    attribute, weight_name, what = "centers", "centers", "center loss"
+    trained, aggregation = False, tf.VariableAggregation.MEAN
 
 
 @serializable

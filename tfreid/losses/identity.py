@@ -31,10 +31,9 @@ Example::
 
 from typing import Any
 
-import numpy as np
-
 from tfreid.backend import keras, serializable, tf
 from tfreid.errors import ConfigError
+from tfreid.losses.class_vectors import ClassVectors
 from tfreid.losses.metric_loss import Batch, MetricLoss, require_arguments
 from tfreid.nn.distances import DotProductSimilarity
 
@@ -42,29 +41,12 @@ CLASSIFIER_STD = 0.001  # BoT's weights_init_classifier: normal with this std, n
 
 
 @serializable
-class IdentityClassifier(keras.layers.Layer):
+class IdentityClassifier(ClassVectors):
     """A bias-free linear classifier's (num_classes, embedding_dim) ``kernel``, drawn from
     N(0, ``std``^2) seeded by ``seed``; the layer passes its input through."""
 
-    def __init__(self, num_classes: int, embedding_dim: int, seed: int = 0,
-                 std: float = CLASSIFIER_STD, **kwargs: Any):
-        super().__init__(**kwargs)
-        if num_classes < 2 or embedding_dim < 1:
-            raise ConfigError(f"an identity classifier needs >= 2 classes and >= 1 "
-                              f"dimension, got {num_classes} x {embedding_dim}")
-        self.num_classes, self.embedding_dim = int(num_classes), int(embedding_dim)
-        self.seed, self.std = int(seed), float(std)
-        self.kernel = self.add_weight(name="classifier", shape=(num_classes, embedding_dim),
-                                      initializer="zeros", trainable=True, dtype="float32")
-        self.kernel.assign(np.random.default_rng(seed).normal(
-            scale=std, size=(num_classes, embedding_dim)).astype(np.float32))
-
-    def call(self, inputs: tf.Tensor) -> tf.Tensor:
-        return inputs
-
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "num_classes": self.num_classes,
-                "embedding_dim": self.embedding_dim, "seed": self.seed, "std": self.std}
+    attribute, weight_name, what = "kernel", "classifier", "an identity classifier"
+    default_std = CLASSIFIER_STD
 
 
 @serializable

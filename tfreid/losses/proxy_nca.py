@@ -16,38 +16,20 @@ Example::
 
 from typing import Any
 
-import numpy as np
-
 from tfreid.backend import keras, serializable, tf
 from tfreid.errors import ConfigError
+from tfreid.losses.class_vectors import ClassVectors
 from tfreid.losses.metric_loss import Batch, MetricLoss, require_arguments
 from tfreid.losses.reductions import masked_logsumexp
 from tfreid.nn.distances import require_similarity
 
 
 @serializable
-class Proxies(keras.layers.Layer):
+class Proxies(ClassVectors):
     """One trainable proxy per class: a (num_classes, embedding_dim) weight, drawn from a
     standard normal seeded by ``seed``."""
 
-    def __init__(self, num_classes: int, embedding_dim: int, seed: int = 0, **kwargs: Any):
-        super().__init__(**kwargs)
-        if num_classes < 2 or embedding_dim < 1:
-            raise ConfigError(f"ProxyNCA needs >= 2 classes and >= 1 dimension, got "
-                              f"{num_classes} classes x {embedding_dim}")
-        self.num_classes, self.embedding_dim, self.seed = int(num_classes), \
-            int(embedding_dim), int(seed)
-        self.proxies = self.add_weight(name="proxies", shape=(num_classes, embedding_dim),
-                                       initializer="zeros", trainable=True)
-        self.proxies.assign(np.random.default_rng(seed).normal(
-            size=(num_classes, embedding_dim)).astype(np.float32))
-
-    def call(self, inputs: tf.Tensor) -> tf.Tensor:
-        return inputs
-
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "num_classes": self.num_classes,
-                "embedding_dim": self.embedding_dim, "seed": self.seed}
+    attribute, weight_name, what = "proxies", "proxies", "ProxyNCA"
 
 
 @serializable
