@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -89,3 +90,12 @@ def projector_data(logdir, tensor_name: str):
     sprite = Client(apps["/sprite_image"]).get(query)
     assert sprite.status_code == 200 and sprite.data[:4] == b"\x89PNG"
     return tensor.reshape(shape), metadata
+
+
+def wait_for(path: Path, process: subprocess.Popen, timeout: float = 120.0) -> None:
+    """Wait until ``path`` exists; fail if ``process`` ends first or ``timeout`` s pass."""
+    started = time.time()
+    while not path.exists():
+        assert process.poll() is None, process.communicate()
+        assert time.time() - started < timeout, f"{path} did not appear"
+        time.sleep(0.02)

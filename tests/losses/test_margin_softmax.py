@@ -11,6 +11,7 @@ from tests.tolerances import float32_tolerance
 from tfreid.backend import keras, tf
 from tfreid.errors import ConfigError, MissingArgumentsError
 from tfreid.losses.margin_softmax import ArcFaceLoss, CircleSoftmaxLoss, CosFaceLoss
+from tfreid.losses.proxy_anchor import ProxyAnchorLoss
 from tfreid.models import EmbeddingTrainer
 
 LOSSES = [ArcFaceLoss, CosFaceLoss, CircleSoftmaxLoss]
@@ -208,10 +209,11 @@ def encoder(dim=4):
     return keras.Sequential([keras.Input((3,)), keras.layers.Dense(dim)], name="small")
 
 
-@pytest.mark.parametrize("cls", LOSSES, ids=IDS)
+@pytest.mark.parametrize("cls", [*LOSSES, ProxyAnchorLoss], ids=[*IDS, "proxy_anchor"])
 def test_class_weights_train_save_and_load(tmp_path, cls):
     """As tests/losses/test_loss_state.py for ProxyNCA: ``tfreid.load_model`` restores the
-    class weights into the rebuilt loss, which trains on from them."""
+    class weights (margin softmaxes, Proxy-Anchor's proxies) into the rebuilt loss, which
+    trains on from them."""
     import tfreid
 
     x, y = np.random.default_rng(0).normal(size=(9, 3)).astype(np.float32), np.arange(9) % 3

@@ -10,7 +10,6 @@ from tests.tolerances import float32_tolerance
 from tfreid.backend import keras, tf
 from tfreid.errors import ConfigError, MissingArgumentsError
 from tfreid.losses.proxy_anchor import ProxyAnchorLoss
-from tfreid.models import EmbeddingTrainer
 
 R3 = math.sqrt(3.0)
 
@@ -140,29 +139,6 @@ def test_misuse_is_a_clear_error():
         ProxyAnchorLoss(num_classes=3, embedding_dim=2)(np.array([0]), np.ones((1, 2)))
     with pytest.raises(ConfigError, match=r"labels must lie in \[0, 3\)"):
         attached(3, 2)(np.array([0, 3]), np.ones((2, 2), np.float32))
-
-
-def test_proxies_train_save_and_load(tmp_path):
-    """As tests/losses/test_loss_state.py for ProxyNCA."""
-    import tfreid
-
-    x, y = np.random.default_rng(0).normal(size=(9, 3)).astype(np.float32), np.arange(9) % 3
-    loss = ProxyAnchorLoss(num_classes=3, embedding_dim=4)
-    model = loss.attach(keras.Sequential([keras.Input((3,)), keras.layers.Dense(4)]))
-    assert isinstance(model, EmbeddingTrainer)
-    before = loss.proxies.numpy().copy()
-    model.compile(optimizer=keras.optimizers.SGD(0.1), loss=loss)
-    model.fit(x, y, batch_size=3, epochs=1, steps_per_epoch=2, verbose=0)
-    assert not np.allclose(loss.proxies.numpy(), before)
-    model.save(tmp_path / "m.keras")
-    loaded = tfreid.load_model(tmp_path / "m.keras")
-    assert type(loaded.loss) is ProxyAnchorLoss and loaded.loss.attached
-    assert any(w is loaded.loss.proxies for w in loaded.weights)
-    np.testing.assert_array_equal(loaded.loss.proxies.numpy(), loss.proxies.numpy())
-    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0),
-                               rtol=1e-6)
-    loaded.fit(x, y, batch_size=3, epochs=1, steps_per_epoch=1, verbose=0)
-    assert not np.array_equal(loaded.loss.proxies.numpy(), loss.proxies.numpy())
 
 
 def test_learns_separable_clusters():

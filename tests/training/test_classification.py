@@ -9,7 +9,7 @@ import time
 import numpy as np
 import pytest
 
-from tests.helpers import script, start_script
+from tests.helpers import script, start_script, wait_for
 from tfreid.backend import keras, tf
 from tfreid.distribute.precision import precision_policy
 from tfreid.losses.center import CenterTrainer
@@ -124,14 +124,6 @@ def test_the_export_holds_the_encoder_only(tmp_path, tiny_dataset, source):
         int(np.prod(w.shape)) for w in encoder.weights)  # the encoder's weights, no more
     serve = loaded.signatures["serving_default"]
     assert serve(images=tf.zeros([2, 40, 40, 3], tf.uint8))["embeddings"].shape == (2, 12)
-
-
-def wait_for(path, process, timeout=120.0):
-    started = time.time()
-    while not path.exists():
-        assert process.poll() is None, process.communicate()
-        assert time.time() - started < timeout, f"{path} did not appear"
-        time.sleep(0.02)
 
 
 def classifier_of(run_folder):

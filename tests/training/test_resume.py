@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pytest
 
-from tests.helpers import script, start_script, tiny_siamese
+from tests.helpers import script, start_script, tiny_siamese, wait_for
 from tests.tolerances import assert_float32_close, network_terms
 from tfreid.backend import keras, tf
 from tfreid.metrics.measure import REPORT, measures
@@ -17,14 +17,6 @@ from tfreid.metrics.measure import REPORT, measures
 pytestmark = [pytest.mark.numeric, pytest.mark.slow]
 
 NO_EXPORT = "--no-save-export"  # these runs are about resuming; exporting is tested elsewhere
-
-
-def wait_for(path, process, timeout=120.0):
-    started = time.time()
-    while not path.exists():
-        assert process.poll() is None, process.communicate()
-        assert time.time() - started < timeout, f"{path} did not appear"
-        time.sleep(0.02)
 
 
 @pytest.fixture(scope="module")
