@@ -104,7 +104,8 @@ def test_backbone_flags_reach_the_config_of_the_chosen_backbone_only():
     from tfreid.cli.train_siamese import config_from_args
 
     config = config_from_args(["--width", "2", "--downscale", "2", "--image-size", "96"])
-    assert config.backbone_options == {"activation": "relu", "width": 2.0, "downscale": 2}
+    assert config.backbone_options == {"activation": "relu", "width": 2.0, "downscale": 2,
+                                       "neck": "none"}
     assert config.encoder_options() == config.backbone_options
     config = config_from_args(["--backbone", "resnet50", "--backbone-weights", "w.h5"])
     assert config.backbone_options == {**asdict(ResNet50Options()), "weights": "w.h5"}

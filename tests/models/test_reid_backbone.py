@@ -193,3 +193,26 @@ def test_a_run_s_encoder_with_these_options_starts_a_new_one(reid_encoder, tmp_p
     assert float(fresh.get_layer("gem_pooling").p.numpy()) == 2.75
     np.testing.assert_allclose(fresh(IMAGES).numpy(), reid_encoder(IMAGES).numpy(),
                                rtol=1e-5, atol=1e-5)
+
+
+def test_the_table1_cnn_takes_the_neck_and_its_older_runs_stay_the_same():
+    from tfreid.training.config import RunConfig
+    from tfreid.training.run_folder import same_settings, settings_of
+
+    config = RunConfig.for_method("batch", neck="bnneck")
+    assert config.backbone == "table1" and config.backbone_options["neck"] == "bnneck"
+    encoder = build_encoder("table1", (40, 40), 8, **config.backbone_options)
+    assert [layer.name for layer in encoder.layers[-2:]] == ["embedding", "bnneck"]
+    images = np.random.default_rng(0).uniform(0, 255, (4, 40, 40, 3)).astype(np.float32)
+    before, after = features_before_neck(encoder)(images, training=True)
+    mean, var = before.numpy().mean(axis=0), before.numpy().var(axis=0)
+    eps = encoder.get_layer("bnneck").epsilon
+    np.testing.assert_allclose(after.numpy(), (before.numpy() - mean) / np.sqrt(var + eps),
+                               rtol=1e-4, atol=1e-4)
+    assert build_encoder("table1", (40, 40), 8).layers[-1].name == "embedding"
+    today = settings_of(RunConfig().to_dict())
+    recorded = {**today, "backbone_options": {"activation": "relu", "width": 1.0,
+                                              "downscale": 1}}
+    assert same_settings(recorded, today)
+    with_neck = settings_of(RunConfig(backbone_options={"neck": "bnneck"}).to_dict())
+    assert not same_settings(recorded, with_neck)

@@ -6,11 +6,12 @@
 
 ``width`` multiplies the 16 filters and 128 units (paper 000, Fig. 9);
 ``downscale`` average-pools the input by that factor, the paper's resolution
-knob (256 px / 1..7). Inputs are uint8-range pixels; the first layer scales them
-to [0, 1].
+knob (256 px / 1..7). ``neck="bnneck"`` adds BoT's BNNeck after the embedding
+(``tfreid.models.neck``), as the Keras applications' ``--neck`` does. Inputs are
+uint8-range pixels; the first layer scales them to [0, 1].
 
-Its options (``Table1Options``) are the ``--activation``, ``--width`` and
-``--downscale`` flags; the module imports TensorFlow only when it builds.
+Its options (``Table1Options``) are the ``--activation``, ``--width``,
+``--downscale`` and ``--neck`` flags; the module imports TensorFlow only when it builds.
 """
 
 import math
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 
 from tfreid.errors import ConfigError
 from tfreid.limits import MAX_WIDTH
+from tfreid.models.applications import NECKS
 from tfreid.models.backbone import Backbone
 from tfreid.registry import option
 
@@ -33,6 +35,8 @@ class Table1Options:
                                "Fig. 9)", minimum=0.0, maximum=MAX_WIDTH)
     downscale: int = option(1, "input average-pooling factor (paper 000's resolution knob)",
                             minimum=1)
+    neck: str = option("none", "after the embedding: nothing, or bnneck (batch "
+                       "normalisation without shift; BoT)", NECKS)
 
 
 def check_table1(options: Table1Options, image_shape: tuple[int, int]) -> None:
@@ -55,9 +59,11 @@ def table1_cnn(
     width: float = 1.0,
     downscale: int = 1,
     name: str = "table1_cnn",
+    neck: str = "none",
 ):
     """Build the Table I encoder: images (H, W, 3) -> embeddings (D,), a keras.Model."""
     from tfreid.backend import keras
+    from tfreid.models.neck import add_neck
 
     filters, units = max(1, int(16 * width)), max(1, int(128 * width))
     inputs = keras.Input(shape=input_shape, name="images")
@@ -73,7 +79,7 @@ def table1_cnn(
     for layer in range(3):
         x = keras.layers.Dense(units, activation=activation, name=f"dense{layer + 1}")(x)
     outputs = keras.layers.Dense(embedding_dim, name="embedding", dtype="float32")(x)
-    return keras.Model(inputs, outputs, name=name)
+    return keras.Model(inputs, add_neck(outputs, neck), name=name)
 
 
 TABLE1 = Backbone("table1", table1_cnn, Table1Options, "paper 000's Table I CNN", check_table1)
