@@ -66,6 +66,21 @@ def test_triplet_margin_on_cosine_similarity(seed):
 
 
 @pytest.mark.parametrize("seed", [0, 1])
+def test_soft_margin_triplet_with_the_batch_hard_miner(seed):
+    labels, x = batch(seed)
+    values = []
+    for a in range(len(x)):  # Hermans et al. eq. 4: ln(1 + exp(d(a, p*) - d(a, n*)))
+        d = np.linalg.norm(x.astype(np.float64) - x[a], axis=1)
+        pos = [p for p in range(len(x)) if p != a and labels[p] == labels[a]]
+        neg = [n for n in range(len(x)) if labels[n] != labels[a]]
+        values.append(np.log1p(np.exp(max(d[pos]) - min(d[neg]))) if pos and neg else 0.0)
+    loss = TripletMarginLoss(5.0, soft=True, miner=BatchHardMiner())  # the margin is unused
+    assert loss(labels, x).numpy() == pytest.approx(np.mean(values), rel=1e-5, abs=1e-6)
+    again = TripletMarginLoss.from_config(loss.get_config())
+    assert again.soft and again(labels, x).numpy() == loss(labels, x).numpy()
+
+
+@pytest.mark.parametrize("seed", [0, 1])
 def test_triplet_margin_with_multi_similarity_miner(seed):
     labels, x = batch(seed)
     values = []
