@@ -11,7 +11,9 @@ import pytest
 
 from tests.helpers import script, start_script, wait_for
 from tfreid.backend import keras, tf
+from tfreid.data.dataset import Dataset
 from tfreid.distribute.precision import precision_policy
+from tfreid.evaluation import held_out_scores
 from tfreid.losses.center import CenterTrainer
 from tfreid.models.neck import bnneck
 from tfreid.training import RunConfig, load_run, train
@@ -48,6 +50,16 @@ def test_without_a_neck_both_losses_see_the_encoder_output():
     model, losses = method(metric_loss="none").trainer(small_encoder(neck=False), 3)
     assert [loss.name for loss in losses] == ["identity_loss"]
     assert not isinstance(model, CenterTrainer)
+
+
+def test_the_soft_margin_reaches_the_triplet_loss_and_is_refused_elsewhere():
+    from tfreid.errors import ConfigError
+
+    soft = method(soft_margin=True).metric_loss()
+    assert soft.soft and not method().metric_loss().soft
+    for wrong in ({"metric_loss": "multi_similarity"}, {"margin": 0.5}):
+        with pytest.raises(ConfigError, match="soft_margin replaces the margin"):
+            method(soft_margin=True, **wrong).check()
 
 
 def test_recipe_bot_sets_bots_settings_where_the_user_names_none():
@@ -191,6 +203,7 @@ import json, os
 os.environ["TF_USE_LEGACY_KERAS"] = "1"
 import numpy as np
 from tfreid.backend import keras, tf
+from tfreid.data.dataset import Dataset
 cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 from tfreid.losses.center import CenterLoss
@@ -249,6 +262,29 @@ def test_with_a_bnneck_the_run_exports_the_feature_after_it(tmp_path, tiny_datas
     assert np.isfinite(results["history"]["identity_loss"]).all()
     encoder, _, _ = load_run(tmp_path / "logs")
     assert encoder.layers[-1].name == "bnneck" and encoder.output_shape == (None, 12)
+
+
+@pytest.mark.slow
+def test_the_feature_before_the_neck_is_saved_scored_and_exported_when_asked(tmp_path,
+                                                                             tiny_dataset):
+    config = tiny(tmp_path, tiny_dataset, neck="bnneck", epochs=1, steps_per_epoch=2,
+                  save_export=True, exported_feature="before_neck")
+    results = train(config, verbose=0)
+    encoder, _, _ = load_run(tmp_path / "logs")
+    assert encoder.layers[-1].name == "embedding" and encoder.output_shape == (None, 12)
+    checkpoint = [name for name, _ in tf.train.list_variables(
+        str(tmp_path / "logs" / "checkpoints" / "best" / "weights"))]
+    assert any("/gamma/" in name for name in checkpoint)  # the neck trained and resumes
+    query, gallery = (Dataset(tiny_dataset).split(s, (40, 40), "memory")
+                      for s in ("query", "gallery"))
+    images = np.asarray(query.images, np.uint8)
+    served = tf.saved_model.load(str(tmp_path / "export")).signatures["serving_default"](
+        images=tf.constant(images))["embeddings"].numpy()
+    # the saved encoder is the trained one up to the neck: its output is the neck's input
+    np.testing.assert_allclose(served, encoder(images, training=False).numpy(), rtol=1e-4,
+                               atol=1e-4)
+    scores = held_out_scores(encoder, query, gallery)  # the run scored this feature
+    assert scores["mAP"] == pytest.approx(results["test"]["mAP"], abs=1e-6)
 
 
 @pytest.mark.slow

@@ -165,7 +165,7 @@ def train(config: RunConfig, verbose: int = 2) -> dict[str, Any]:
                                   method.holds_out_validation())
             with placement.scope():
                 encoder, history, bests = _train_members(method, run, data, verbose)
-            encoder = placement.detach(encoder)
+            encoder = method.inference_encoder(placement.detach(encoder))
             results = finish_run(method, encoder, data, run, export_dir, history, bests,
                                  time.time() - started)
             placement.end_together()

@@ -73,5 +73,10 @@ class Method:
         """The start of this run's default name."""
         return self.name
 
+    def inference_encoder(self, encoder):
+        """The model a finished run saves (``encoder.keras``), evaluates and exports, of the
+        trained ``encoder``: by default ``encoder`` itself."""
+        return encoder
+
     def plan(self, encoder, data: dict) -> Plan:
         raise NotImplementedError

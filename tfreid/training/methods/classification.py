@@ -10,7 +10,8 @@ f_i after it are trained by
 * L_ID: ``IdentityLoss``, label-smoothed (eps = 0.1) softmax cross-entropy over a bias-free
   linear classifier of the identities (BoT eq. 3);
 * L_metric: any batch loss of ``catalog.BATCH_LOSSES`` without class weights, by default
-  batch-hard triplet with margin 0.3 (BoT eq. 1), or none;
+  batch-hard triplet with margin 0.3 (BoT eq. 1; ``soft_margin``: Hermans et al.'s soft
+  margin), or none;
 * L_C: ``CenterLoss`` (BoT eq. 6), off by default (BoT's final model: w_center = 0.0005),
   its centers moved by their own SGD step (``center_lr``, BoT's 0.5).
 
@@ -25,9 +26,9 @@ The defaults are BoT's optimisation (Adam 3.5e-4, warm-up over 10 epochs from 3.
 x0.1 at epochs 40 and 70, 120 epochs, batch 64 = 16 x 4, an epoch of training images /
 batch size steps; never stopping early); ``recipe="bot"`` sets the rest of BoT (ResNet-50,
 last stride 1, BNNeck, 256 x 128 inputs, flip, pad-and-crop and random erasing, center
-loss) where the settings do not name them. The export
-gives the feature after the neck (BoT's); ``exported_feature="before_neck"`` is refused
-with a neck for now (the engine exports the encoder it built).
+loss) where the settings do not name them. The run saves, evaluates and exports the feature
+after the neck (BoT's), or with ``exported_feature="before_neck"`` the encoder up to its
+neck (``inference_encoder``; the neck's weights stay in the run's checkpoints).
 
 Example::
 
@@ -36,7 +37,7 @@ Example::
 """
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -67,6 +68,8 @@ class ClassificationOptions:
                                   (None, *DISTANCES.names()))
     margin: float | None = option(None, "the metric loss's margin (default: 0.3 for "
                                   "triplet_margin, BoT's; else the loss's own)")
+    soft_margin: bool = option(False, "triplet_margin: the soft margin ln(1 + exp(d_ap - "
+                               "d_an)) (Hermans et al.) instead of --margin")
     metric_weight: float = option(1.0, "weight of the metric loss", minimum=0.0)
     identity_weight: float = option(1.0, "weight of the identity loss", minimum=0.0)
     label_smoothing: float = option(0.1, "identity loss label smoothing epsilon",
@@ -117,9 +120,21 @@ class ClassificationMethod(Method):
         if config.members > 1:
             raise ConfigError("classification trains one encoder (its classifier and neck "
                               "are one model's), not ensemble members")
-        if options.exported_feature == "before_neck" and _setting(config, "neck") == "bnneck":
-            raise ConfigError("exported_feature before_neck is not available yet: the run "
-                              "exports the encoder, whose output is after its BNNeck")
+        if options.soft_margin and (options.metric_loss != "triplet_margin"
+                                    or options.margin is not None):
+            raise ConfigError("soft_margin replaces the margin of the triplet_margin metric "
+                              "loss: use it with that loss and without --margin")
+
+    def inference_encoder(self, encoder: "keras.Model") -> "keras.Model":
+        """``encoder`` up to its neck if ``exported_feature`` is before_neck, else itself."""
+        from tfreid.backend import keras
+        from tfreid.models.neck import features_before_neck
+
+        before, after = features_before_neck(encoder).outputs
+        if self.options.exported_feature == "after_neck" or before is after:
+            return encoder
+        return keras.Model(encoder.inputs, before, name=encoder.name)
+
     def plan(self, encoder: "keras.Model", data: dict) -> Plan:
         from tfreid.training.methods.sampling import augmented_images_callbacks, pk_streams
 
@@ -179,18 +194,10 @@ class ClassificationMethod(Method):
             "triplet_margin" else options.margin
         if margin is not None:
             settings["margin"] = margin
+        if options.soft_margin:
+            settings["soft"] = True
         try:
             return BATCH_LOSSES.get(options.metric_loss)(**settings)
         except TypeError:
             raise ConfigError(f"loss {options.metric_loss} takes no margin") from None
 
-
-def _setting(config, name: str) -> Any:
-    """``config``'s setting ``name`` (None where its backbone has no such option), image
-    sizes as (height, width)."""
-    if name == "image_size":
-        return config.image_shape()
-    try:
-        return config.setting(name)
-    except (AttributeError, ConfigError):
-        return None
