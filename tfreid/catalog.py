@@ -142,6 +142,8 @@ COMMANDS = Registry("command", {
                             "paper 002's 12-scenario augmentation study"),
     "selfsup-study": ("tfreid.cli.selfsup_study:main",
                       "thesis 003's study of the self-supervised methods, resumable"),
+    "recipe-study": ("tfreid.cli.recipe_study:main",
+                     "the bag-of-tricks recipe beside the other losses, one budget"),
     "compress": ("tfreid.cli.compress:main",
                  "paper 001's compression sweep: slicing, low-rank, pruning, QAT"),
     "export": ("tfreid.cli.export:main",
