@@ -64,7 +64,9 @@ def test_market1501_layout(tmp_path):
     save_image(root / "bounding_box_test" / "0005_c2s1_001151_01.jpg", 5)
     save_image(root / "bounding_box_test" / "0000_c1s1_000000_01.jpg", 6)  # distractor: kept
     save_image(root / "bounding_box_test" / "-1_c1s1_000000_02.jpg", 7)  # junk: dropped
-    splits = market1501_records(root).splits
+    imported = market1501_records(root)
+    splits = imported.splits
+    assert imported.extra == {"protocol": {"name": "market1501", "camera_rule": True}}
     assert [(r.identity, r.camera) for r in splits["train"]] == [(2, 1), (2, 2), (7, 3)]
     assert [(r.identity, r.camera) for r in splits["query"]] == [(5, 1)]
     assert sorted((r.identity, r.camera) for r in splits["gallery"]) == [(0, 1), (5, 2)]

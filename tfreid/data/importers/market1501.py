@@ -1,7 +1,9 @@
 """Market-1501: ``bounding_box_train/`` -> train, ``query/`` -> query, ``bounding_box_test/``
 -> gallery. Names like ``0002_c1s1_000451_03.jpg`` give identity 2 and camera 1. Junk
 images (identity -1) are dropped; distractors (identity 0) stay in the gallery. Files
-whose names do not parse are skipped; both are counted in the notes."""
+whose names do not parse are skipped; both are counted in the notes. The manifest records
+the protocol (``{"name": "market1501", "camera_rule": true}``; ``tfreid.workflows.
+evaluation``)."""
 
 import argparse
 import re
@@ -43,7 +45,8 @@ def market1501_records(root: str | Path, progress: Progress = None) -> ImportedD
             if progress:
                 progress(1)
         splits[split] = records
-    return ImportedDataset(splits, f"Market-1501 {root}", None, notes).check()
+    return ImportedDataset(splits, f"Market-1501 {root}", None, notes,
+                           {"protocol": {"name": "market1501", "camera_rule": True}}).check()
 
 
 class Market1501Importer(Importer):
