@@ -12,7 +12,7 @@ are left out of its ranking, and a query with no valid match left is not scored
 among the matches plus the valid non-matches at most as far.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -172,18 +172,28 @@ def match_ranks(
     q_emb, g_emb = np.asarray(query_embeddings), np.asarray(gallery_embeddings)
     q_ids, g_ids = np.asarray(query_ids).reshape(-1), np.asarray(gallery_ids).reshape(-1)
     _check_inputs(q_emb, q_ids, g_emb, g_ids)
-    use_cameras = query_cameras is not None and gallery_cameras is not None
-    q_cams = np.asarray(query_cameras).reshape(-1) if use_cameras else None
-    g_cams = np.asarray(gallery_cameras).reshape(-1) if use_cameras else None
     to_gallery = distances_to(g_emb, metric, np.result_type(q_emb.dtype, g_emb.dtype,
                                                              np.float32))
     step = max(1, chunk_elements // len(g_ids))
+    chunks = ((slice(start, start + step), to_gallery(q_emb[start:start + step]))
+              for start in range(0, len(q_ids), step))
+    return ranks_of_distances(chunks, q_ids, g_ids, query_cameras, gallery_cameras)
+
+
+def ranks_of_distances(chunks: Iterable[tuple[slice, np.ndarray]], query_ids: np.ndarray,
+                       gallery_ids: np.ndarray, query_cameras: np.ndarray | None = None,
+                       gallery_cameras: np.ndarray | None = None) -> list[np.ndarray]:
+    """``match_ranks`` of distances given as (query rows, their distances to the whole
+    gallery) chunks in query order: re-ranked distances, say, that never exist whole
+    (``tfreid.retrieval.rerank.iter_reranked_distances``). Same camera and tie rules."""
+    q_ids, g_ids = np.asarray(query_ids).reshape(-1), np.asarray(gallery_ids).reshape(-1)
+    use_cameras = query_cameras is not None and gallery_cameras is not None
+    q_cams = np.asarray(query_cameras).reshape(-1) if use_cameras else None
+    g_cams = np.asarray(gallery_cameras).reshape(-1) if use_cameras else None
     ranks = []
-    for start in range(0, len(q_ids), step):
-        stop = start + step
-        distances = to_gallery(q_emb[start:stop])
-        same_id = q_ids[start:stop, None] == g_ids[None, :]
-        matches = same_id & (q_cams[start:stop, None] != g_cams[None, :]) if use_cameras \
+    for rows, distances in chunks:
+        same_id = q_ids[rows, None] == g_ids[None, :]
+        matches = same_id & (q_cams[rows, None] != g_cams[None, :]) if use_cameras \
             else same_id
         others = np.where(same_id, np.inf, distances)
         ranks += [_ranks_of_row(d, m, o) for d, m, o in zip(distances, matches, others,

@@ -1,19 +1,16 @@
-"""What ``tfreid embed --index``, ``search`` and ``evaluate`` do with an ``ImageSource``'s
-embeddings: an index of them, its search results as a table and as a ranked-results image
-(the pixels of the entries found), and a model scored on a ``Dataset``'s query and gallery
-splits."""
+"""What ``tfreid embed --index`` and ``search`` do with an ``ImageSource``'s embeddings: an
+index of them, its search results as a table and as a ranked-results image (the pixels of
+the entries found). ``tfreid evaluate``'s scoring is ``tfreid.workflows.evaluation``."""
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from tfreid.data.dataset import Dataset
 from tfreid.data.image_files import read_image
-from tfreid.errors import DataError
 from tfreid.retrieval import Embedder, EmbeddingIndex, SearchResult
-from tfreid.workflows.image_sources import ImageSource, dataset_source, embed_source
+from tfreid.workflows.image_sources import ImageSource
 
 
 def build_index(embedder: Embedder, source: ImageSource, metric: str, kind: str,
@@ -94,24 +91,3 @@ def _drawing_size(image_size: tuple[int, int]) -> tuple[int, int]:
     height, width = image_size
     scale = 128 / max(height, width)
     return max(1, round(height * scale)), max(1, round(width * scale))
-
-
-def evaluate_model(embedder: Embedder, dataset: Dataset, query_split: str = "query",
-                   gallery_split: str = "gallery", metric: str = "euclidean",
-                   batch_size: int = 128, progress: bool = True) -> dict[str, Any]:
-    """``score_held_out`` of a dataset's query and gallery splits: the retrieval measures,
-    mAC and CF."""
-    from tfreid.evaluation import EvaluationSplit, score_held_out
-
-    query = dataset_source(dataset, query_split, embedder.image_size)
-    gallery = dataset_source(dataset, gallery_split, embedder.image_size)
-    q = embed_source(embedder, query, batch_size, progress)
-    g = embed_source(embedder, gallery, batch_size, progress)
-    if not len(q) or not len(g):
-        raise DataError(f"{dataset.path} has an empty {query_split} or {gallery_split} split")
-    report = score_held_out(q, EvaluationSplit(None, query.identities, query.cameras),
-                            g, EvaluationSplit(None, gallery.identities, gallery.cameras), metric)
-    report.update({"model": embedder.name, "dataset": str(dataset.path), "metric": metric,
-                   "queries": len(q), "gallery": len(g)})
-    report["cmc"] = np.asarray(report["cmc"]).tolist()
-    return report
