@@ -16,6 +16,7 @@ from tfreid.export.saved_model import export_saved_model
 from tfreid.metrics import evaluate_retrieval
 from tfreid.models import table1_cnn
 from tfreid.plots.ranked import GREEN, RED
+from tfreid.retrieval.rerank import k_reciprocal_rerank
 
 
 @pytest.fixture(scope="module")
@@ -77,6 +78,24 @@ def test_search_prints_the_top_k_and_draws_true_matches_green(tmp_path, export, 
     assert main(["search", str(index), "--dataset", str(tiny_dataset), "--image",
                  str(image)]) == 2
     assert "already exists; use --overwrite" in capsys.readouterr().err
+
+
+def test_search_rerank_prints_the_top_k_of_the_reranked_distances(tmp_path, export,
+                                                                 tiny_dataset, capsys):
+    index = tmp_path / "index"
+    assert main(["embed", str(export), "--dataset", str(tiny_dataset), "--index",
+                 str(index)]) == 0
+    capsys.readouterr()
+    assert main(["search", str(index), "--dataset", str(tiny_dataset), "-k", "2", "--rerank",
+                 "--image", ""]) == 0
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()[1:]]
+    query, gallery = split(tiny_dataset, "query"), split(tiny_dataset, "gallery")
+    dense = k_reciprocal_rerank(embed_with_export(export, query.images),
+                                embed_with_export(export, gallery.images))
+    nearest = np.argsort(dense, axis=1, kind="stable")[:, :2]
+    assert [row[-1] for row in rows] == gallery.filenames[nearest[:len(rows) // 2]].reshape(
+        -1).tolist()
+    assert float(rows[0][2]) == pytest.approx(dense[0, nearest[0, 0]], abs=1e-4)
 
 
 def test_search_with_image_files_reads_identities_from_market_names(tmp_path, export,

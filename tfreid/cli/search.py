@@ -22,6 +22,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_image_arguments(parser, "query")
     parser.add_argument("-k", "--top", dest="k", type=positive_int, default=10,
                         help="results per query")
+    parser.add_argument("--rerank", action="store_true",
+                        help="rank by k-reciprocal re-ranked distance (k1 20, k2 6, lambda "
+                        "0.3) over the queries and every index entry: O((q + g)^2 dim) time")
     parser.add_argument("--image", metavar="PATH",
                         help="also draw the ranked results into this PNG (default: none)")
     parser.add_argument("--rows", type=positive_int, default=8,
@@ -65,7 +68,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise DataError(f"the model gives {embedder.dim}-d embeddings, the index holds "
                             f"{index.dim}-d ones")
         queries = image_source(args, dataset_of(args), embedder.image_size)
-        result = index.search(embed_source(embedder, queries, args.batch_size), args.k)
+        result = index.search(embed_source(embedder, queries, args.batch_size), args.k,
+                              rerank=args.rerank)
         result.identities = result.identities.astype(str)
         rows = list(range(min(args.rows, len(queries))))
         print(search_table(result, queries, rows))

@@ -214,24 +214,43 @@ class EmbeddingIndex:
         order = np.argsort(d if self.metric == "euclidean" else -d, axis=1, kind="stable")[:, :k]
         return np.take_along_axis(d, order, 1), np.take_along_axis(i, order, 1)
 
-    def search(self, queries: np.ndarray, k: int = 10) -> SearchResult:
-        """The ``k`` nearest entries of each query (fewer found: index -1, distance inf)."""
+    def search(self, queries: np.ndarray, k: int = 10, rerank: bool = False) -> SearchResult:
+        """The ``k`` nearest entries of each query (fewer found: index -1, distance inf);
+        ``rerank``: by k-reciprocal re-ranked distance over the queries and every entry
+        (``tfreid.retrieval.reranked_search``, its cost there)."""
         if len(self) == 0:
             raise DataError("the index is empty: add embeddings before searching")
         if k < 1:
             raise ConfigError(f"k must be >= 1, got {k}")
         vectors = self._prepare(queries)
-        if self.kind == "int8":
-            raw, rows = self._search_int8(vectors, k)
+        if rerank:
+            from tfreid.retrieval.reranked_search import reranked_rows
+
+            distances, rows = reranked_rows(vectors, self.vectors(), k)
         else:
-            self._apply_search_parameters()
-            raw, rows = self._faiss.search(vectors, k)
-        distances = self._metric_distances(raw, rows)
+            distances, rows = self._nearest(vectors, k)
         padded = np.where(rows >= 0, rows, 0)
         fill = -1 if self.identities.dtype.kind in "iu" else ""
         identities = np.where(rows >= 0, self.identities[padded], fill)
         metadata = [[self.metadata[r] if r >= 0 else {} for r in row] for row in rows.tolist()]
         return SearchResult(distances, rows, identities, metadata)
+
+    def _nearest(self, vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        if self.kind == "int8":
+            raw, rows = self._search_int8(vectors, k)
+        else:
+            self._apply_search_parameters()
+            raw, rows = self._faiss.search(vectors, k)
+        return self._metric_distances(raw, rows), rows
+
+    def vectors(self) -> np.ndarray:
+        """(N, dim) float32: the entries as searched (unit vectors for cosine); the decoded
+        codes for int8, the product-quantised reconstruction for ivfpq."""
+        if self.kind == "int8":
+            return self._codes.astype(np.float32) * self._scales
+        if self.kind == "ivfpq":
+            self._faiss.make_direct_map()
+        return self._faiss.reconstruct_n(0, self._faiss.ntotal)
 
     def _metric_distances(self, raw: np.ndarray, rows: np.ndarray) -> np.ndarray:
         distances = np.sqrt(np.maximum(raw, 0.0)) if self.metric == "euclidean" else 1.0 - raw
