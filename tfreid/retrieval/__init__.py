@@ -1,5 +1,6 @@
-"""Retrieval: an embedding index searched with faiss, verification thresholds, and the
-models that embed images for them (beside evaluation, export and compression).
+"""Retrieval: an embedding index searched with faiss, verification thresholds, the models
+that embed images for them (beside evaluation, export and compression), k-reciprocal
+re-ranking and query expansion.
 
 Names load on first use, so ``tfreid.retrieval.names`` imports without TensorFlow
 for command lines.
@@ -13,6 +14,10 @@ _EXPORTS = {
     "Embedder": "tfreid.retrieval.embedders", "embed_batches": "tfreid.retrieval.embedders",
     "embedder_for": "tfreid.retrieval.embedders",
     "EmbeddingIndex": "tfreid.retrieval.index", "SearchResult": "tfreid.retrieval.index",
+    "k_reciprocal_rerank": "tfreid.retrieval.rerank",
+    "iter_reranked_distances": "tfreid.retrieval.rerank",
+    "query_expansion": "tfreid.retrieval.query_expansion",
+    "database_augmentation": "tfreid.retrieval.query_expansion",
 }
 
 __all__ = sorted(_EXPORTS)
