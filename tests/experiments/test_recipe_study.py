@@ -55,6 +55,8 @@ def test_the_full_recipe_has_every_trick_and_each_ablation_lacks_one():
     assert _differences("BoT - random erasing") == {
         "train_augment": (["flip", "pad_crop", "erase"], ["flip", "pad_crop"])}
     assert _differences("identity only") == {"metric_loss": ("triplet_margin", "none")}
+    assert _differences("BoT - flip, pad-and-crop") == {
+        "train_augment": (["flip", "pad_crop", "erase"], ["erase"])}
     assert _differences("BoT, soft margin") == {"soft_margin": (None, True)}  # default: off
     baseline = _config("softmax+triplet")
     assert (baseline.setting("neck"), baseline.setting("label_smoothing"),

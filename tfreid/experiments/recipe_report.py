@@ -15,7 +15,8 @@ SHOWN = {"surfaces": ("rank1", "mAP", "minp"), "surfaces-wide": ("rank1", "mAP",
 LABELS = {"rank1": "rank-1", "mAP": "mAP", "minp": "mINP", "map_at_r": "MAP@R"}
 # (ablated row, what it lacks) against the full recipe
 ABLATIONS = (("BoT - BNNeck", "BNNeck"), ("BoT - random erasing", "random erasing"),
-             ("BoT - warm-up", "warm-up"), ("identity only", "the triplet loss"),
+             ("BoT - warm-up", "warm-up"), ("BoT - flip, pad-and-crop", "flip, pad-and-crop"),
+             ("identity only", "the triplet loss"), ("BoT, soft margin", "margin 0.3 (soft)"),
              ("softmax+triplet", "all the tricks"))
 
 

@@ -14,8 +14,9 @@ identities (rank-1, mAP, mINP, MAP@R). The rows (``ROWS``):
   (BoT's Table 1 "baseline": flip and pad-and-crop, the step schedule without warm-up,
   no label smoothing, BNNeck, random erasing or center loss);
 * ``BoT``: all of them (warm-up, label smoothing 0.1, BNNeck, random erasing, center loss
-  0.0005), and ``BoT`` without each of BNNeck, random erasing and warm-up, without the
-  triplet loss (``identity only``), and with the triplet's soft margin instead of 0.3;
+  0.0005), and ``BoT`` without each of BNNeck, random erasing, warm-up and flip with
+  pad-and-crop, without the triplet loss (``identity only``), and with the triplet's soft
+  margin instead of 0.3;
 * ``ArcFace`` and ``circle-softmax`` heads (``--method batch``, BoT's augmentation and
   schedule).
 
@@ -59,6 +60,8 @@ ROWS: dict[str, tuple[str, dict[str, Any]]] = {
     "BoT - random erasing": ("classification", {**CLASSIFICATION_BOT,
                                                 "train_augment": ["flip", "pad_crop"]}),
     "BoT - warm-up": ("classification", {**CLASSIFICATION_BOT, "warmup_epochs": 0}),
+    "BoT - flip, pad-and-crop": ("classification", {**CLASSIFICATION_BOT,
+                                                    "train_augment": ["erase"]}),
     "identity only": ("classification", {**CLASSIFICATION_BOT, "metric_loss": "none"}),
     "BoT, soft margin": ("classification", {**CLASSIFICATION_BOT, "soft_margin": True}),
     "ArcFace": ("batch", {"loss": "arcface", "train_augment": BOT_AUGMENT, "schedule": True}),
