@@ -96,6 +96,9 @@ def test_the_report_gives_means_spreads_and_each_trick_s_effect(tmp_path):
                         "random erasing -0.020 (hurts); warm-up +0.005 (within the seed spread)")
     assert lines[1] == ("surfaces: best row BoT - random erasing (mAP 0.630); BoT against the "
                         "quickstart +0.100 (helps)")
+    single = findings(summarize([r for r in rows if r["seed"] == 0]))
+    assert single[0].startswith("surfaces, mAP of BoT minus the row without: BNNeck +0.150 "
+                                "(one seed: no spread to judge by)")
     paths = write_report(rows, tmp_path)
     assert paths["table"].read_text().endswith(f"- {lines[1]}\n")
 

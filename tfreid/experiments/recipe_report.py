@@ -65,14 +65,22 @@ def _entry(entries, dataset: str, row: str) -> dict | None:
     return next((e for e in entries if (e["dataset"], e["row"]) == (dataset, row)), None)
 
 
-def _compare(full: dict, other: dict, measure: str) -> str:
+def _compare(full: dict, other: dict, measure: str, floor: float) -> str:
     """``full`` against ``other`` on ``measure``: the difference and whether it exceeds the
-    larger seed spread of the two (0 where a row ran once)."""
+    seed spread, the larger of the two rows' and ``floor`` (the largest of the data set's
+    rows run at several seeds, for rows run once)."""
     difference = full[measure] - other[measure]
-    spread = max(full[f"{measure}_std"] or 0.0, other[f"{measure}_std"] or 0.0)
+    spread = max(full[f"{measure}_std"] or 0.0, other[f"{measure}_std"] or 0.0, floor)
+    if spread == 0.0:
+        return f"{difference:+.3f} (one seed: no spread to judge by)"
     verdict = "helps" if difference > spread else "hurts" if -difference > spread else \
         "within the seed spread"
     return f"{difference:+.3f} ({verdict})"
+
+
+def _seed_spread(entries: list[dict], dataset: str, measure: str) -> float:
+    return max((e[f"{measure}_std"] for e in entries
+                if e["dataset"] == dataset and e["seeds"] > 1), default=0.0)
 
 
 def findings(entries: list[dict[str, Any]]) -> list[str]:
@@ -83,7 +91,9 @@ def findings(entries: list[dict[str, Any]]) -> list[str]:
         full = _entry(entries, dataset, "BoT")
         if full is None:
             continue
-        effects = [f"{lacking} {_compare(full, other, 'mAP')}" for row, lacking in ABLATIONS
+        floor = _seed_spread(entries, dataset, "mAP")
+        effects = [f"{lacking} {_compare(full, other, 'mAP', floor)}"
+                   for row, lacking in ABLATIONS
                    if (other := _entry(entries, dataset, row)) is not None]
         lines.append(f"{dataset}, mAP of BoT minus the row without: " + "; ".join(effects))
         own = [e for e in entries if e["dataset"] == dataset]
@@ -91,7 +101,7 @@ def findings(entries: list[dict[str, Any]]) -> list[str]:
         quick = _entry(entries, dataset, "quickstart")
         if quick is not None:
             lines.append(f"{dataset}: best row {best['row']} (mAP {best['mAP']:.3f}); BoT "
-                         f"against the quickstart {_compare(full, quick, 'mAP')}")
+                         f"against the quickstart {_compare(full, quick, 'mAP', floor)}")
     return lines
 
 
