@@ -10,7 +10,8 @@ import re
 from pathlib import Path
 
 from tfreid.data.imported import ImportedDataset, ImportNotes
-from tfreid.data.importers.base import Importer, Progress, count_images, images_in, read_record
+from tfreid.data.importers.base import Importer, Progress, count_images, images_in
+from tfreid.data.importers.benchmark import parsed_records
 from tfreid.data.records import ImageRecord
 from tfreid.errors import DataError
 
@@ -33,18 +34,8 @@ def market1501_records(root: str | Path, progress: Progress = None) -> ImportedD
         directory = root / folder
         if not directory.is_dir():
             raise DataError(f"{root} is not a Market-1501 folder: {folder}/ is missing")
-        records = []
-        for path in images_in(directory, notes):
-            parsed = parse_market_name(path.name)
-            if parsed is None:
-                notes.add("skipped, name not of the form 0002_c1s1_000451_03.jpg", str(path))
-            elif parsed[0] == -1:
-                notes.add("skipped, junk (identity -1)", str(path))
-            else:
-                records.append(read_record(path, *parsed, notes))
-            if progress:
-                progress(1)
-        splits[split] = records
+        splits[split] = parsed_records(images_in(directory, notes), parse_market_name,
+                                       "0002_c1s1_000451_03.jpg", notes, progress)
     return ImportedDataset(splits, f"Market-1501 {root}", None, notes,
                            {"protocol": {"name": "market1501", "camera_rule": True}}).check()
 
