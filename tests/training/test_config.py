@@ -27,8 +27,10 @@ def test_a_config_written_before_backbone_options_loads_with_the_same_backbone()
     config = RunConfig.from_dict(WRITTEN_BEFORE)
     config.check()
     assert config.backbone == "table1" and config.image_size == (128, 96)
-    # what build_encoder was given for it then: activation, width, downscale
-    assert config.encoder_options() == {"activation": "elu", "width": 0.5, "downscale": 2}
+    # what build_encoder was given for it then: activation, width, downscale (and the
+    # neck added since, at its default: the same encoder)
+    assert config.encoder_options() == {"activation": "elu", "width": 0.5, "downscale": 2,
+                                        "neck": "none"}
     assert config.options == {"num_triplets": 1500}
     assert RunConfig.from_dict(config.to_dict()) == config
 
@@ -44,7 +46,8 @@ def test_an_application_backbone_written_before_keeps_its_weights_file():
 def test_backbone_options_by_name_as_shared_fields_are():
     config = RunConfig.for_method("triplet", downscale=3, width=2.0, image_size=256,
                                   num_triplets=100)
-    assert config.backbone_options == {"activation": "relu", "downscale": 3, "width": 2.0}
+    assert config.backbone_options == {"activation": "relu", "downscale": 3, "width": 2.0,
+                                       "neck": "none"}
     assert RunConfig(backbone_options={"width": 2.0}) == RunConfig(
         backbone_options={"width": 2.0, "activation": "relu", "downscale": 1})
     assert config.options == {"num_triplets": 100}
