@@ -38,6 +38,13 @@ def add_run_arguments(parser: argparse.ArgumentParser, defaults: RunConfig) -> N
     add("--dataset", help="tfreid TFRecord dataset directory (default: the embedded "
                           f"surface set, generated into {under_home('tfrecords', 'surfaces')} "
                           "on first use)")
+    add("--train-datasets", nargs="+", default=defaults.train_datasets, metavar="DIR",
+        help="further tfreid datasets whose training splits join --dataset's, each "
+             "dataset's identities and cameras kept apart (the test stays --dataset's)")
+    add("--test-datasets", nargs="+", default=defaults.test_datasets, metavar="DIR",
+        help="also score the trained encoder on these datasets, each under its own "
+             "protocol, into results.json's test_datasets (cross-domain: train on one, "
+             "test on another)")
     add("--input", choices=INPUTS, default=defaults.input,
         help="memory: decode the dataset into memory once; stream: read each batch's images "
              "from the TFRecord shards; auto: stream when the images would take over a "

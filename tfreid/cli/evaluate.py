@@ -111,10 +111,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         from tfreid.cli.embed import existing_dataset
         from tfreid.errors import OutputError
+        from tfreid.evaluation.protocol import evaluate_model
         from tfreid.inference.embedder import embedder_for
         from tfreid.io.atomic import write_json
         from tfreid.io.outputs import check_parent_folder
-        from tfreid.workflows.evaluation import evaluate_model
 
         if args.out and Path(args.out).exists() and not args.overwrite:
             raise OutputError(f"{args.out} already exists; use --overwrite to replace it")

@@ -62,10 +62,18 @@ class RunConfig:
     ``jitter``, ``erase`` of ``tfreid.catalog.TRAIN_AUGMENTATIONS``, or ``bot`` for the
     first, second and fourth) of the supervised methods' training batches, kept in their
     fixed order (``tfreid.data.reid_augment``); none by default.
+    ``train_datasets`` are further datasets whose training splits join ``dataset``'s (each
+    dataset's identities and cameras kept apart: ``tfreid.training.run_data``); the
+    validation identities come from all of them, the test from ``dataset``.
+    ``test_datasets`` are datasets the trained encoder is scored on as well, each under its
+    own protocol (``tfreid.evaluation.protocol``), into ``results["test_datasets"]``: the
+    cross-domain protocol (train on Duke, test on Market).
     """
 
     method: str = "siamese"
     dataset: str | None = None
+    train_datasets: list[str] = field(default_factory=list)
+    test_datasets: list[str] = field(default_factory=list)
     backbone: str = "table1"
     backbone_options: dict[str, Any] = field(default_factory=dict)
     epochs: int = 25
@@ -260,6 +268,9 @@ class RunConfig:
             check_run_name(self.run_name)
         if self.initial_weights is not None and self.members > 1:
             raise ConfigError("initial weights start a single encoder, not an ensemble")
+        if self.train_datasets and self.folds > 1:
+            raise ConfigError("folds pool one dataset's identities; train on several datasets "
+                              "without folds")
 
     def _check_optimisation(self) -> None:
         """ConfigError for a schedule, weight decay or clipping setting that cannot work."""
@@ -298,6 +309,8 @@ class RunConfig:
                 set(self.backbone_options) <= BACKBONES.get(self.backbone).option_names():
             self.backbone_options = asdict(self.backbone_settings())
         self.lr_milestones = [int(m) for m in self.lr_milestones or ()]
+        self.train_datasets = [str(path) for path in self.train_datasets or ()]
+        self.test_datasets = [str(path) for path in self.test_datasets or ()]
         self.train_augment = ordered_augmentations(self.train_augment)
 
     def to_dict(self) -> dict[str, Any]:

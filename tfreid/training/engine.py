@@ -4,7 +4,8 @@
 resume) the run folder, load and split the data, build the backbone (or an
 ensemble of members), let the method ``plan`` what to fit, compile, fit with
 the standard callbacks (monitor, TensorBoard, best epoch, resume), save the
-encoder, evaluate on the held-out identities, save the results and export.
+encoder, evaluate on the held-out identities (and on the ``test_datasets``), save the
+results and export.
 Rerun on a finished run, it only makes the run's missing export (a run killed
 while exporting), from the saved encoder. ``fine_tune`` trains an encoder on with
 a run's own method (compression, QAT). Under ``--strategy`` everything is built
@@ -15,14 +16,17 @@ treats it like any other model.
 """
 
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from tfreid.backend import keras
 from tfreid.catalog import METHODS
+from tfreid.data.dataset import Dataset
 from tfreid.data.reader import SplitArrays
 from tfreid.errors import ConfigError, OutputError, describe
 from tfreid.evaluation.embedding import chance_scores, embed, score_held_out
+from tfreid.evaluation.protocol import evaluate_model
 from tfreid.export.saved_model import export_saved_model
 from tfreid.io.home import exports_root
 from tfreid.io.outputs import (
@@ -40,7 +44,7 @@ from tfreid.training.config import RunConfig
 from tfreid.training.fitting import FitPaths, fit_resumable, standard_callbacks
 from tfreid.training.methods.base import Method
 from tfreid.training.placement import Placement, worker_run
-from tfreid.training.run_data import load_reid_data
+from tfreid.training.run_data import load_reid_data, open_test_datasets
 from tfreid.training.run_folder import RunFolder, locate_run
 from tfreid.training.run_summaries import write_run_summaries
 
@@ -163,11 +167,12 @@ def train(config: RunConfig, verbose: int = 2) -> dict[str, Any]:
                 print(f"resuming run {run.name} in {run.path}", flush=True)
             data = load_reid_data(config, method.lonely, method.self_supervised,
                                   method.holds_out_validation())
+            test_datasets = open_test_datasets(config)
             with placement.scope():
                 encoder, history, bests = _train_members(method, run, data, verbose)
             encoder = method.inference_encoder(placement.detach(encoder))
             results = finish_run(method, encoder, data, run, export_dir, history, bests,
-                                 time.time() - started)
+                                 time.time() - started, test_datasets)
             placement.end_together()
             return results
         except BaseException as error:
@@ -211,8 +216,10 @@ def export_dir_of(config: RunConfig, run: RunFolder) -> Path | None:
 
 def finish_run(method: Method, encoder: keras.Model, data: dict[str, SplitArrays],
                run: RunFolder, export_dir: Path | None, history: dict[str, list[float]],
-               bests: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
-    """Save the encoder, evaluate on the held-out query/gallery, save the results, write
+               bests: list[dict[str, Any]], seconds: float,
+               test_datasets: Sequence[Dataset] = ()) -> dict[str, Any]:
+    """Save the encoder, evaluate on the held-out query/gallery (and on each of
+    ``test_datasets`` under its protocol, into ``test_datasets``), save the results, write
     the TensorBoard summaries (test scalars, HParams, Projector), then export.
 
     The trained encoder (``encoder.keras``) and ``results.json`` are written
@@ -224,6 +231,8 @@ def finish_run(method: Method, encoder: keras.Model, data: dict[str, SplitArrays
     embeddings = embed(encoder, data["query"].images), embed(encoder, data["gallery"].images)
     test = score_held_out(embeddings[0], data["query"], embeddings[1], data["gallery"],
                           method.metric, data.get("revisited"), config.seed)
+    other_tests = [evaluate_model(encoder, dataset, metric=method.metric, progress=False)
+                   for dataset in test_datasets]
     validation = data.get("validation")
     validation_ids = [] if validation is None else sorted(
         int(i) for i in set(validation.identities.tolist()))
@@ -241,6 +250,8 @@ def finish_run(method: Method, encoder: keras.Model, data: dict[str, SplitArrays
         "chance": chance_scores(data["query"], data["gallery"], config.seed),
         "history": history,
     }
+    if other_tests:
+        results["test_datasets"] = other_tests
     run.save_results(results)
     run.finish()
     write_run_summaries(run.path, config.to_dict(), results["test"], epochs, embeddings,

@@ -17,6 +17,9 @@ settings that train as those runs did (a constant ``lr``, no decay, no clipping)
 Before the re-id training augmentations (issue 21) no run augmented its supervised
 batches: ``AUGMENTATION_DEFAULTS`` fills in ``train_augment`` empty.
 
+Before several training and test datasets (issue 22) a run had ``dataset`` alone:
+``DATASET_DEFAULTS`` fills in ``train_datasets`` and ``test_datasets`` empty.
+
 A backbone option added since a run was written (the applications' ``pooling``, ``neck``,
 ``last_stride``, ...) is filled in at its default, which builds the encoder of before it:
 ``with_backbone_defaults``.
@@ -37,6 +40,8 @@ OPTIMISATION_DEFAULTS = {"lr_schedule": "constant", "warmup_epochs": 0, "warmup_
                          "optimizer_weight_decay": 0.0, "clipnorm": None}
 # RunConfig's training augmentations and the value that reproduces runs from before them
 AUGMENTATION_DEFAULTS = {"train_augment": []}
+# RunConfig's further datasets and the value that reproduces runs from before them
+DATASET_DEFAULTS = {"train_datasets": [], "test_datasets": []}
 
 
 def backbone_option_names(backbone: str) -> set[str]:
@@ -62,8 +67,9 @@ def with_backbone_defaults(settings: dict[str, Any]) -> dict[str, Any]:
 
 def upgrade_settings(settings: dict[str, Any]) -> dict[str, Any]:
     """A copy of ``settings`` with the old backbone fields in ``backbone_options`` and the
-    optimisation and augmentation fields it lacks at their defaults (module docstring)."""
-    settings = {**OPTIMISATION_DEFAULTS, **AUGMENTATION_DEFAULTS, **settings}
+    optimisation, augmentation and dataset fields it lacks at their defaults (module docstring)."""
+    settings = {**OPTIMISATION_DEFAULTS, **AUGMENTATION_DEFAULTS, **DATASET_DEFAULTS,
+                **settings}
     legacy = {LEGACY_BACKBONE_FIELDS[k]: settings.pop(k) for k in LEGACY_BACKBONE_FIELDS
               if k in settings}
     if legacy:

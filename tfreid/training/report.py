@@ -59,9 +59,17 @@ def format_results(results: dict[str, Any]) -> str:
         entries = [_entry(results, m, value) for m, value in shown if m.group == group]
         if entries:
             lines.append(head + ", ".join(entries))
+    lines += [_other_test(report) for report in results.get("test_datasets", ())]
     lines += [f"TensorBoard: tensorboard --logdir {results['logdir']}",
               f"SavedModel:  {results['export'] or 'none (--no-save-export)'}"]
     return "\n".join(lines)
+
+
+def _other_test(report: dict[str, Any]) -> str:
+    """One line of a ``test_datasets`` report: the table's measures on that dataset."""
+    values = ", ".join(f"{m.label} {m.formatted(report[m.key])}" for m in measures(REPORT)
+                       if m.group == TABLE and report.get(m.key) is not None)
+    return f"also tested on {report['dataset']} ({report['protocol']}): {values}"
 
 
 def _best(results: dict[str, Any]) -> str:

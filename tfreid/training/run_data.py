@@ -41,20 +41,46 @@ def load_reid_data(config, lonely: str = "error", self_supervised: bool = False,
     every training image, labels unseen: the default dataset is the wide-view surface
     set and no identity is held out for validation (``validation``, by default not
     ``self_supervised``, says whether to hold some out). The dataset's manifest is read
-    once (``tfreid.data.Dataset``).
+    once (``tfreid.data.Dataset``). The training splits of ``config.train_datasets`` join
+    the dataset's, their identities kept apart (``join_training_splits``).
     """
     validation = not self_supervised if validation is None else validation
+    further = [Dataset.open(path) for path in config.train_datasets]
     return reid_splits(Dataset.open(config.dataset, wide=self_supervised), config, lonely,
-                       validation)
+                       validation, further)
+
+
+def join_training_splits(parts: list[Split]) -> Split:
+    """The training splits of several datasets as one, each dataset's identities and cameras
+    kept apart: those of part k are shifted past the largest of parts 0 .. k-1, so no two
+    datasets share a label (identity 7 of Duke is not identity 7 of Market)."""
+    shifted, next_identity, next_camera = [], 0, 0
+    for part in parts:
+        if len(part):
+            part = Split(part.images, part.identities + next_identity,
+                         part.cameras + next_camera, part.filenames)
+            next_identity = int(part.identities.max()) + 1
+            next_camera = int(part.cameras.max()) + 1
+        shifted.append(part)
+    return concatenate(shifted)
+
+
+def open_test_datasets(config) -> list[Dataset]:
+    """The datasets of ``config.test_datasets``, opened (and so checked) before training."""
+    return [Dataset.open(path) for path in config.test_datasets]
 
 
 def reid_splits(dataset: Dataset, config, lonely: str = "error",
-                validation: bool = True) -> dict[str, Split]:
-    """``load_reid_data`` of a dataset already open."""
+                validation: bool = True, further: list[Dataset] = ()) -> dict[str, Split]:
+    """``load_reid_data`` of datasets already open: ``dataset`` and the ``further`` ones
+    whose training splits join its own."""
     size = config.image_shape()
     mode = dataset.choose_input(config.input, size)
     test = {split: dataset.split(split, size, mode) for split in ("query", "gallery")}
     train_all = dataset.split("train", size, mode)
+    if further:
+        train_all = join_training_splits(
+            [train_all, *(other.split("train", size, mode) for other in further)])
     if config.folds > 1:
         pooled = concatenate([train_all, test["query"], test["gallery"]])
         train_all, held_out = identity_folds(pooled, config.folds, config.fold, config.seed)

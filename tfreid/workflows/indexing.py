@@ -1,6 +1,6 @@
 """What ``tfreid embed --index`` and ``search`` do with an ``ImageSource``'s embeddings: an
 index of them, its search results as a table and as a ranked-results image (the pixels of
-the entries found). ``tfreid evaluate``'s scoring is ``tfreid.workflows.evaluation``."""
+the entries found). ``tfreid evaluate``'s scoring is ``tfreid.evaluation.protocol``."""
 
 from collections.abc import Sequence
 from pathlib import Path

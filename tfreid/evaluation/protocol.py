@@ -1,5 +1,5 @@
-"""``tfreid evaluate``: a model scored on a dataset under the dataset's own protocol, with
-the test-time ranking options.
+"""A model scored on a dataset under the dataset's own protocol, with the test-time ranking
+options: what ``tfreid evaluate`` prints and what a run's ``test_datasets`` record.
 
 The protocol is the manifest's ``protocol`` entry, written by the dataset's importer
 (``tfreid.data.importers``), so nobody names it on the command line:
@@ -20,15 +20,22 @@ from typing import Any
 import numpy as np
 
 from tfreid.data.dataset import Dataset
+from tfreid.data.split import Split
 from tfreid.errors import DataError
 from tfreid.evaluation.test_time import RankingOptions
-from tfreid.retrieval import Embedder
-from tfreid.workflows.image_sources import dataset_source, embed_source
+from tfreid.inference.embedder import Embedder, embedder_for
 
 
 def dataset_protocol(dataset: Dataset) -> dict[str, Any]:
     """The manifest's protocol entry, {} where it has none."""
     return dict(dataset.manifest.get("protocol") or {})
+
+
+def _embedded(embedder: Embedder, dataset: Dataset, split: str, batch_size: int,
+              progress: bool) -> tuple[Split, np.ndarray]:
+    """Split ``split`` of ``dataset`` streamed from its shards, and its embeddings."""
+    data = dataset.split(split, embedder.image_size, input="stream")
+    return data, embedder.embed(data.images, batch_size, progress)
 
 
 def _scores(q: np.ndarray, q_ids, q_cams, g: np.ndarray, g_ids, g_cams, metric: str,
@@ -64,16 +71,16 @@ def _drawn(embedder: Embedder, dataset: Dataset, protocol: dict[str, Any], metri
            batch_size: int, progress: bool, options: RankingOptions | None) -> dict[str, Any]:
     from tfreid.data.protocols import random_gallery_draws
 
-    source = dataset_source(dataset, protocol["split"], embedder.image_size)
-    embeddings = embed_source(embedder, source, batch_size, progress)
+    source, embeddings = _embedded(embedder, dataset, protocol["split"], batch_size, progress)
+    identities = source.identities.astype(str)
     cameras = source.cameras if protocol.get("camera_rule", True) else None
     reports = []
-    for queries, gallery in random_gallery_draws(source.identities, int(protocol["draws"]),
+    for queries, gallery in random_gallery_draws(identities, int(protocol["draws"]),
                                                  int(protocol.get("seed", 0))):
         reports.append(_scores(
-            embeddings[queries], source.identities[queries],
+            embeddings[queries], identities[queries],
             None if cameras is None else cameras[queries], embeddings[gallery],
-            source.identities[gallery], None if cameras is None else cameras[gallery],
+            identities[gallery], None if cameras is None else cameras[gallery],
             metric, options))
     report = _mean_of_draws(reports)
     report.update({"queries": len(queries), "gallery": len(gallery),
@@ -81,28 +88,28 @@ def _drawn(embedder: Embedder, dataset: Dataset, protocol: dict[str, Any], metri
     return report
 
 
-def evaluate_model(embedder: Embedder, dataset: Dataset, query_split: str = "query",
+def evaluate_model(model: Any, dataset: Dataset, query_split: str = "query",
                    gallery_split: str = "gallery", metric: str = "euclidean",
                    batch_size: int = 128, progress: bool = True,
                    options: RankingOptions | None = None) -> dict[str, Any]:
-    """The measures of ``embedder`` on ``dataset`` under its protocol (module docstring):
-    rank-k, mAP, mINP, the retrieval measures, mAC and CF, and under ``test_time`` those
-    after ``options`` (query expansion, re-ranking) if any."""
+    """The measures of ``model`` (anything ``tfreid.inference.embedder_for`` takes: an
+    ``Embedder``, a Keras encoder, an export) on ``dataset`` under its protocol (module
+    docstring): rank-k, mAP, mINP, the retrieval measures, mAC and CF, and under
+    ``test_time`` those after ``options`` (query expansion, re-ranking) if any."""
+    embedder = embedder_for(model)
     protocol = dataset_protocol(dataset)
     if protocol.get("draws"):
         report = _drawn(embedder, dataset, protocol, metric, batch_size, progress, options)
     else:
-        query = dataset_source(dataset, query_split, embedder.image_size)
-        gallery = dataset_source(dataset, gallery_split, embedder.image_size)
-        q = embed_source(embedder, query, batch_size, progress)
-        g = embed_source(embedder, gallery, batch_size, progress)
+        query, q = _embedded(embedder, dataset, query_split, batch_size, progress)
+        gallery, g = _embedded(embedder, dataset, gallery_split, batch_size, progress)
         if not len(q) or not len(g):
             raise DataError(f"{dataset.path} has an empty {query_split} or {gallery_split} "
                             "split")
         rule = protocol.get("camera_rule", True)
-        report = _scores(q, query.identities, query.cameras if rule else None, g,
-                         gallery.identities, gallery.cameras if rule else None, metric,
-                         options)
+        report = _scores(q, query.identities.astype(str), query.cameras if rule else None, g,
+                         gallery.identities.astype(str), gallery.cameras if rule else None,
+                         metric, options)
         report.update({"queries": len(q), "gallery": len(g)})
     report.update({"model": embedder.name, "dataset": str(dataset.path), "metric": metric,
                    "protocol": protocol.get("name", "query / gallery, camera rule")})
