@@ -167,15 +167,18 @@ def test_equals_the_reference_where_faiss_float32_misorders_neighbours():
     assert scores(found, query_ids, gallery_ids) == scores(expected, query_ids, gallery_ids)
 
 
+@pytest.mark.parametrize("block_rows", [3, 37])
 @pytest.mark.parametrize("data", ["tied", "clustered"])
-def test_small_blocks_give_the_same_result(monkeypatch, data):
-    # blocks of 37 rows for faiss, 7 gallery rows for the exact d, 50 rows expanded at a
-    # time, neighbours bounded from every 3rd column: the large-N code paths on small data
+def test_small_blocks_give_the_same_result(monkeypatch, data, block_rows):
+    # blocks of 37 (or 3: fewer than k) rows for faiss, their columns from the block's
+    # first row on (the rest from later blocks, transposed), 7 gallery rows for the exact
+    # d, 50 rows expanded at a time, neighbours bounded from every 3rd column: the large-N
+    # code paths on small data
     import tfreid.retrieval.rerank as rerank
 
     query, gallery = tied() if data == "tied" else clustered()[0::2]
     every = len(query) + len(gallery)
-    for name, value in (("_BLOCK_ELEMENTS", 37 * every), ("_SAMPLE", every // 3),
+    for name, value in (("_BLOCK_ELEMENTS", block_rows * every), ("_SAMPLE", every // 3),
                         ("_GALLERY_ELEMENTS", 7 * query.shape[1]), ("_ROWS", 50),
                         ("_PAIR_ELEMENTS", 5 * query.shape[1])):
         monkeypatch.setattr(rerank, name, value)

@@ -79,9 +79,12 @@ def _reach(kth: np.ndarray, error: np.ndarray) -> np.ndarray:
     return kth + 2 * error + 2.0**-20 * (kth + error)
 
 
-def _near_candidates(block: np.ndarray, error: np.ndarray,
-                     k: int) -> tuple[np.ndarray, np.ndarray]:
-    """(rows, cols) of the block within reach of each row's k-th smallest value."""
+def _nearest_candidates(block: np.ndarray, error: np.ndarray, k: int) -> tuple:
+    """((rows, cols) of each row of ``block`` within reach of its k-th smallest, that k-th
+    smallest (inf where the row has fewer than k)): a sample of the columns bounds it, the
+    values under the bound give it."""
+    if block.shape[1] < k:
+        return np.nonzero(np.ones(block.shape, bool)), np.full(len(block), np.inf)
     sample = block[:, ::max(1, block.shape[1] // max(_SAMPLE, 4 * k))]
     ceiling = _reach(np.partition(sample, k - 1, axis=1)[:, k - 1], error)
     rows, cols = np.nonzero(block <= ceiling[:, None])
@@ -89,16 +92,56 @@ def _near_candidates(block: np.ndarray, error: np.ndarray,
     counts = np.bincount(rows, minlength=len(block))
     padded = np.full((len(block), counts.max()), np.inf, np.float32)
     padded[rows, np.arange(len(rows)) - np.repeat(np.cumsum(counts) - counts, counts)] = values
-    keep = values <= _reach(np.partition(padded, k - 1, axis=1)[:, k - 1], error)[rows]
-    return rows[keep], cols[keep]
+    kth = np.partition(padded, k - 1, axis=1)[:, k - 1]
+    keep = values <= _reach(kth, error)[rows]
+    return (rows[keep], cols[keep]), kth
 
 
-def _farthest(x: np.ndarray, block: np.ndarray, error: np.ndarray, first: int) -> np.ndarray:
-    """m_i of the block's rows: the exact maximum over the points faiss puts within
-    2 error of its largest value (the true farthest is among them)."""
-    rows, cols = np.nonzero(block >= (block.max(axis=1) - 2 * error)[:, None])
-    maxima = np.zeros(len(block), np.float64)
-    np.maximum.at(maxima, rows, _pair_distances(x, first + rows, cols))
+def _farthest_candidates(block: np.ndarray, error: np.ndarray, axis: int) -> tuple:
+    """(rows, cols) of ``block`` within 2 error of the largest value along ``axis`` (of a
+    row: axis 1; of a column: axis 0)."""
+    largest = np.expand_dims(block.max(axis=axis) - 2 * error, axis)
+    return np.nonzero(block >= largest)
+
+
+class _Candidates:
+    """(rows, cols, F) of candidate pairs, gathered block by block: ``near`` ones for the
+    nearest neighbours, ``far`` ones for the farthest point."""
+
+    def __init__(self) -> None:
+        self.parts: dict[str, list] = {"near": [], "far": []}
+
+    def add(self, kind: str, block: np.ndarray, found: tuple, rows: np.ndarray,
+            cols: np.ndarray, transposed: bool = False) -> None:
+        """The pairs ``found`` in ``block`` (F of points ``rows`` to ``cols``; with
+        ``transposed``, of points ``cols`` to ``rows``)."""
+        r, c = found
+        pair = (cols[c], rows[r]) if transposed else (rows[r], cols[c])
+        self.parts[kind].append((*pair, block[r, c]))
+
+    def final(self, kind: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(rows, cols, F) of one kind, sorted by row, then F, then column."""
+        rows, cols, values = (np.concatenate(part) for part in zip(*self.parts[kind],
+                                                                      strict=True))
+        order = np.lexsort((cols, values, rows))
+        return rows[order], cols[order], values[order]
+
+
+def _nth_of_rows(rows: np.ndarray, values: np.ndarray, n: int | None, count: int) -> np.ndarray:
+    """Each row's n-th value (0-based; None: its last) of (rows, values) sorted by row."""
+    starts = np.searchsorted(rows, np.arange(count))
+    ends = np.append(starts[1:], len(rows))
+    return values[ends - 1 if n is None else starts + n]
+
+
+def _farthest(x: np.ndarray, far: tuple, error: np.ndarray) -> np.ndarray:
+    """m_i: the exact maximum over the points faiss puts within 2 error of its largest
+    value for i (the true farthest is among them)."""
+    rows, cols, values = far
+    largest = _nth_of_rows(rows, values, None, len(x))
+    keep = values >= (largest - 2 * error)[rows]
+    maxima = np.zeros(len(x), np.float64)
+    np.maximum.at(maxima, rows[keep], _pair_distances(x, rows[keep], cols[keep]))
     if not (maxima > 0).all():
         raise DataError("every feature is the same: re-ranking has no distance to normalise")
     return maxima.astype(np.float32)
@@ -107,30 +150,43 @@ def _farthest(x: np.ndarray, block: np.ndarray, error: np.ndarray, first: int) -
 def _scan(x: np.ndarray, norms: np.ndarray, k: int) -> tuple:
     """(m, nearest, measured): every point's maximum, its k nearest by (d, index) and the
     (sorted keys i N + j, d) of the candidate pairs measured exactly, from one brute-force
-    pass of faiss over blocks of rows."""
+    pass of faiss over the upper triangle of the distance matrix (F is symmetric to within
+    the error bound, so half of N^2 is computed). A block of rows against the columns from
+    its first row on serves its rows and, transposed, the rows of its later columns; blocks
+    run last first, so a later row's k-th smallest over its own block bounds its k-th
+    smallest when earlier blocks bring its other columns."""
     import faiss
 
     error = (x.shape[1] + 4) * 2.0**-22 * (norms + norms.max())
-    maxima, nearest = np.empty(len(x), np.float32), np.empty((len(x), k), np.int64)
-    keys, values = [], []
+    candidates, bound = _Candidates(), np.full(len(x), np.inf)
     step = max(1, _BLOCK_ELEMENTS // len(x))
-    for first in range(0, len(x), step):
-        block = faiss.pairwise_distances(x[first:first + step], x)
-        part = slice(first, first + len(block))
-        maxima[part] = _farthest(x, block, error[part], first)
-        rows, cols = _near_candidates(block, error[part], k)
-        del block
-        rows += first
-        normalised = _normalised(x, maxima, rows, cols)
-        order = np.lexsort((cols, normalised, rows))
-        rows, cols = rows[order], cols[order]
-        rank = np.arange(len(rows)) - np.searchsorted(rows, rows)
-        nearest[rows[rank < k], rank[rank < k]] = cols[rank < k]
-        keys.append(rows * len(x) + cols)
-        values.append(normalised[order])
-    keys, values = np.concatenate(keys), np.concatenate(values)
+    for first in reversed(range(0, len(x), step)):
+        block = faiss.pairwise_distances(x[first:first + step], x[first:])
+        rows, cols = np.arange(first, first + len(block)), np.arange(first, len(x))
+        near, bound[rows] = _nearest_candidates(block, error[rows], k)
+        candidates.add("near", block, near, rows, cols)
+        candidates.add("far", block, _farthest_candidates(block, error[rows], 1), rows, cols)
+        later = block[:, len(block):]
+        cols = cols[len(block):]
+        if len(cols):
+            near = np.nonzero(later <= _reach(bound[cols], error[cols])[None, :])
+            candidates.add("near", later, near, rows, cols, transposed=True)
+            candidates.add("far", later, _farthest_candidates(later, error[cols], 0), rows,
+                           cols, transposed=True)
+        del block, later
+    maxima = _farthest(x, candidates.final("far"), error)
+    rows, cols, values = candidates.final("near")
+    keep = values <= _reach(_nth_of_rows(rows, values, k - 1, len(x)), error)[rows]
+    rows, cols = rows[keep], cols[keep]
+    normalised = _normalised(x, maxima, rows, cols)
+    order = np.lexsort((cols, normalised, rows))
+    rows, cols, normalised = rows[order], cols[order], normalised[order]
+    rank = np.arange(len(rows)) - np.searchsorted(rows, rows)
+    nearest = np.empty((len(x), k), np.int64)
+    nearest[rows[rank < k], rank[rank < k]] = cols[rank < k]
+    keys = rows * len(x) + cols
     order = np.argsort(keys)
-    return maxima, nearest, (keys[order], values[order])
+    return maxima, nearest, (keys[order], normalised[order])
 
 
 def _lookup(x: np.ndarray, maxima: np.ndarray, measured: tuple, rows: np.ndarray,
