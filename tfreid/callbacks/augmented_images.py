@@ -11,7 +11,7 @@ from tfreid.callbacks.callback import Callback
 
 def image_grid(images: np.ndarray, columns: int | None = None) -> np.ndarray:
     """Images (N, H, W, C) tiled row by row, ``columns`` (default ceil(sqrt(N))) to a row,
-    empty cells black: one (rows*H, columns*W, C) image."""
+    empty cells black: one ``(rows*H, columns*W, C)`` image."""
     count, height, width, channels = images.shape
     columns = columns or math.ceil(math.sqrt(count))
     rows = math.ceil(count / columns)

@@ -9,7 +9,7 @@ from tfreid.callbacks.callback import Callback
 
 
 def pair_grid(image_a: np.ndarray, image_b: np.ndarray) -> np.ndarray:
-    """Pairs (N, H, W, 3) side by side, N rows stacked: one (N*H, 2*W, 3) image."""
+    """Pairs (N, H, W, 3) side by side, N rows stacked: one ``(N*H, 2*W, 3)`` image."""
     return np.concatenate(np.concatenate([image_a, image_b], axis=2), axis=0)
 
 

@@ -67,7 +67,8 @@ def triplet_dataset(images: np.ndarray, triplets: np.ndarray, batch_size: int, s
 
 def pk_dataset(images: np.ndarray, identities: np.ndarray, p: int, k: int,
                seed: int, start_step: int = 0) -> tf.data.Dataset:
-    """Endless batches (images (P*K, H, W, 3), identities (P*K,)), from batch ``start_step``."""
+    """Endless batches (images ``(P*K, H, W, 3)``, identities ``(P*K,)``), from batch
+    ``start_step``."""
     check_pairable(identities, "train")
     num_ids = len(np.unique(identities))
     if not 2 <= p <= num_ids or k < 2:

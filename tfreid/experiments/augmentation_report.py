@@ -27,8 +27,8 @@ def markdown_table(rows: list[dict[str, Any]]) -> str:
 
 def write_study_report(rows: list[dict[str, Any]], out_dir: Path,
                        class_names: dict[str, dict[int, str]] | None = None) -> dict[str, Path]:
-    """results.md, results.json (no t-SNE points), and per data set tsne-<dataset>.png and
-    confusion-<dataset>.png (the probe of its most accurate scenario)."""
+    """results.md, results.json (no t-SNE points), and per data set ``tsne-<dataset>.png`` and
+    ``confusion-<dataset>.png`` (the probe of its most accurate scenario)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {"table": out_dir / "results.md", "json": out_dir / "results.json"}
     paths["table"].write_text(markdown_table(rows))

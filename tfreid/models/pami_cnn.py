@@ -5,7 +5,7 @@
     Conv C -> sigmoid -> Flatten
 
 Every convolution is 2x2, stride 2, zero padding 1 and has no bias (the
-parameter counts of the table: 2*2*3*32 = 384 for RGB input, ...), so each
+parameter counts of the table: ``2*2*3*32`` = 384 for RGB input, ...), so each
 halves the side: n -> n // 2 + 1, and 28 or 32 px inputs end at 2 x 2. The last
 convolution has C = D / 4 channels there (C = 8 for the paper's D = 32).
 Inputs are uint8-range pixels; the first layer scales them to [0, 1].

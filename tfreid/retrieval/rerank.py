@@ -24,10 +24,11 @@ The reference builds dense N x N matrices (d, its argsort, V, the expanded V): 4
 5 N^2 numbers. Here faiss's exact brute force (``faiss.pairwise_distances``, float32) runs
 once over the upper triangle of the N x N matrix, a block of rows at a time (``_scan``):
 from each block come candidates for every row's maximum and its nearest neighbours (its
-own rows', and, transposed, its later columns'), and only those are kept; V is sparse (about k1 entries a row) and the result
-is computed ``chunk_size`` queries at a time, so memory grows with N (and the chunk times
-g), not N^2. faiss's value F of D2 is off by at most e_i = (dim + 4) 2^-22
-(||x_i||^2 + max_j ||x_j||^2) (Higham's bound for float32 dot products, doubled), so:
+own rows', and, transposed, its later columns'), and only those are kept; V is sparse
+(about k1 entries a row) and the result is computed ``chunk_size`` queries at a time, so
+memory grows with N (and the chunk times g), not N^2. faiss's value F of D2 is off by at
+most e_i = (dim + 4) 2^-22 (||x_i||^2 + max_j ||x_j||^2) (Higham's bound for float32 dot
+products, doubled), so:
 
 * the farthest point is among those with F >= max F - 2 e_i, measured exactly;
 * every point that can come before the k-th nearest F_k, once D2 is exact and rounded
