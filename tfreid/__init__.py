@@ -27,7 +27,9 @@ def load_model(path, **kwargs):
     Example::
 
         import tfreid
-        encoder = tfreid.load_model("logs/<run>/encoder.keras", compile=False)
+
+        encoder.save("encoder.keras")  # as a run saves logs/<run>/encoder.keras
+        encoder = tfreid.load_model("encoder.keras", compile=False)
     """
     from tfreid.keras_objects import load_model as load
 

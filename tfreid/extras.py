@@ -3,7 +3,9 @@ extra to install (``pip install 'tfreid[onnx]'``) when it is missing.
 
 Example::
 
-    tf2onnx = import_extra("tf2onnx", "onnx", "ONNX export")
+    from tfreid.extras import import_extra
+
+    tf2onnx = import_extra("tf2onnx", "onnx", "ONNX export")  # or a one-line MissingExtraError
 """
 
 import importlib

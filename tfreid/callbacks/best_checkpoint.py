@@ -53,8 +53,13 @@ class BestModelCheckpoint(Callback):
 
     Example::
 
+        from tfreid.callbacks import BestModelCheckpoint, CorrelationMonitor
+
+        monitor = CorrelationMonitor(encoder, (images[0::2], labels[0::2], [0, 0, 0, 0]),
+                                     (images[1::2], labels[1::2], [1, 1, 1, 1]))
         best = BestModelCheckpoint("logs/run/checkpoints/best", "val_mAP", "max")
-        model.fit(data, epochs=50, callbacks=[monitor, best])
+        encoder.compile("adam", loss="triplet_margin")
+        encoder.fit(images, labels, epochs=2, verbose=0, callbacks=[monitor, best])
         best.best_epoch  # 0-based
     """
 

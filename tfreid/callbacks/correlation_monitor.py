@@ -81,8 +81,13 @@ class CorrelationMonitor(Callback):
 
     Example::
 
-        monitor = CorrelationMonitor(encoder, (q_images, q_ids), (g_images, g_ids))
-        model.fit(data, epochs=10, callbacks=[monitor])  # history has val_mAP, val_mAC ...
+        from tfreid.callbacks import CorrelationMonitor
+
+        monitor = CorrelationMonitor(encoder, (images[0::2], labels[0::2], [0, 0, 0, 0]),
+                                     (images[1::2], labels[1::2], [1, 1, 1, 1]))  # camera ids
+        encoder.compile("adam", loss="triplet_margin")
+        history = encoder.fit(images, labels, epochs=1, verbose=0, callbacks=[monitor])
+        history.history["val_mAP"], history.history["val_mAC"]
     """
 
     def __init__(

@@ -31,7 +31,10 @@ class EpochLogger(Callback):
 
     Example::
 
-        model.fit(data, epochs=10, verbose=0, callbacks=[EpochLogger()])
+        from tfreid.callbacks import EpochLogger
+
+        encoder.compile("adam", loss="triplet_margin")
+        encoder.fit(images, labels, epochs=2, verbose=0, callbacks=[EpochLogger()])
     """
 
     def __init__(self, stream: Any = None):

@@ -31,7 +31,12 @@ class LearningRateLogger(Callback):
 
     Example::
 
-        model.fit(data, epochs=10, callbacks=[LearningRateLogger(), TensorBoard(logdir)])
+        from tfreid.backend import keras
+        from tfreid.callbacks import LearningRateLogger
+
+        encoder.compile("adam", loss="triplet_margin")
+        history = encoder.fit(images, labels, epochs=2, verbose=0, callbacks=[
+            LearningRateLogger(), keras.callbacks.TensorBoard("logs/run")])
         history.history["learning_rate"]  # the rate at the end of each epoch
     """
 

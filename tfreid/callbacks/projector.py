@@ -110,8 +110,12 @@ class EmbeddingProjector(Callback):
 
     Example::
 
-        model.fit(data, epochs=20, callbacks=[
-            EmbeddingProjector(encoder, (q_images, q_ids), (g_images, g_ids), "logs/run", 5)])
+        from tfreid.callbacks import EmbeddingProjector
+
+        q_images, q_ids, g_images, g_ids = images[0::2], labels[0::2], images[1::2], labels[1::2]
+        encoder.compile("adam", loss="triplet_margin")
+        encoder.fit(images, labels, epochs=1, verbose=0, callbacks=[
+            EmbeddingProjector(encoder, (q_images, q_ids), (g_images, g_ids), "logs/run")])
     """
 
     def __init__(self, encoder: keras.Model, query, gallery, log_dir: str | Path,

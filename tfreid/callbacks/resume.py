@@ -65,8 +65,12 @@ class ResumeTraining(RefusesKeras3Model, keras.callbacks.BackupAndRestore):
 
     Example::
 
+        from tfreid.callbacks import BestModelCheckpoint, ResumeTraining
+
+        best = BestModelCheckpoint("logs/run/checkpoints/best", "loss", "min")
         resume = ResumeTraining("logs/run/resume", stateful=[best])
-        model.fit(data, epochs=20, callbacks=[monitor, best, resume])
+        encoder.compile("adam", loss="triplet_margin")
+        encoder.fit(images, labels, epochs=2, verbose=0, callbacks=[best, resume])
         resume.history  # every epoch, also those of an earlier, killed attempt
     """
 

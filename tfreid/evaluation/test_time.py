@@ -12,8 +12,12 @@ are those of every evaluation.
 
 Example::
 
-    options = RankingOptions(rerank=True, qe_k=4)
-    scores = ranking_scores(q, q_ids, q_cams, g, g_ids, g_cams, "euclidean", options)
+    from tfreid.evaluation.test_time import RankingOptions, ranking_scores
+
+    q, q_ids, g, g_ids = embeddings[0::2], labels[0::2], embeddings[1::2], labels[1::2]
+    options = RankingOptions(rerank=True, k1=3, k2=2, qe_k=2)  # small k: a gallery of 4
+    scores = ranking_scores(q, q_ids, None, g, g_ids, None, "euclidean", options)
+    scores["rank1"], scores["mAP"]
 """
 
 from dataclasses import dataclass

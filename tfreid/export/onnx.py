@@ -18,7 +18,9 @@ Two things stock tf2onnx cannot convert, and what this module does instead:
 
 Example::
 
-    info = export_onnx(encoder, "exports/run/model.onnx", check_images=held_out)
+    from tfreid.export.onnx import export_onnx
+
+    info = export_onnx(encoder, "model.onnx", check_images=images)
     print(info["max_abs_difference"])
 """
 
@@ -52,7 +54,11 @@ def onnx_function(encoder: keras.Model) -> Callable[[tf.Tensor], dict[str, tf.Te
 
     Example::
 
-        fn = onnx_function(encoder); fn(tf.zeros([2, 60, 50, 3], tf.uint8))["embeddings"]
+        from tfreid.backend import tf
+        from tfreid.export.onnx import onnx_function
+
+        fn = onnx_function(encoder)
+        assert fn(tf.zeros([2, 60, 50, 3], tf.uint8))["embeddings"].shape == (2, 16)
     """
     image_size = tuple(int(n) for n in encoder.input_shape[1:3])
 
@@ -106,7 +112,10 @@ def convert_onnx(encoder: keras.Model, opset: int = OPSET) -> Any:
 
     Example::
 
-        model = convert_onnx(encoder); model.graph.input[0].name  # 'images'
+        from tfreid.export.onnx import convert_onnx
+
+        model = convert_onnx(encoder)
+        assert model.graph.input[0].name == "images"
     """
     tf2onnx = import_extra("tf2onnx", "onnx", FEATURE)
     import_extra("onnx", "onnx", FEATURE)
@@ -149,7 +158,11 @@ def check_onnx(path: str | Path, reference: Callable[[np.ndarray], np.ndarray],
 
     Example::
 
-        check_onnx("e/model.onnx", embedder_for("e").embed, held_out)  # 1.4e-06
+        from tfreid.export.onnx import check_onnx, export_onnx
+        from tfreid.inference.embedder import embedder_for
+
+        export_onnx(encoder, "model.onnx")
+        error = check_onnx("model.onnx", embedder_for(encoder).embed, images)  # 1e-4 at most
     """
     onnx, name = OnnxModel(path).embed(images), name or Path(path).name
     expected = np.asarray(reference(images), np.float32)
@@ -177,8 +190,12 @@ def export_onnx(encoder: keras.Model, path: str | Path, opset: int = OPSET,
 
     Example::
 
-        export_onnx(encoder, "e/model.onnx", check_images=images,
-                    reference=embedder_for("e").embed)["max_abs_difference"]
+        from tfreid.export.onnx import export_onnx
+        from tfreid.inference.embedder import embedder_for
+
+        info = export_onnx(encoder, "model.onnx", check_images=images,
+                           reference=embedder_for(encoder).embed)
+        info["max_abs_difference"]
     """
     tf2onnx = import_extra("tf2onnx", "onnx", FEATURE)
     import_extra("onnxruntime", "onnx", FEATURE)
@@ -227,7 +244,11 @@ def add_onnx(export_dir: str | Path, encoder: keras.Model, check_images: np.ndar
 
     Example::
 
-        add_onnx(staging / "float", encoder, held_out)["max_abs_difference"]
+        from tfreid.export.onnx import add_onnx
+        from tfreid.export.saved_model import export_saved_model
+
+        export_saved_model(encoder, "float")
+        add_onnx("float", encoder, images)["max_abs_difference"]  # float/model.onnx
     """
     from tfreid.inference.embedder import embedder_for
     from tfreid.inference.saved_model import METADATA_NAME
@@ -259,7 +280,11 @@ def export_tflite_onnx(tflite: bytes, path: str | Path, check_images: np.ndarray
 
     Example::
 
-        export_tflite_onnx(Path("int8.tflite").read_bytes(), "int8.onnx", held_out)
+        from tfreid.backend import tf
+        from tfreid.export.onnx import export_tflite_onnx
+
+        tflite = tf.lite.TFLiteConverter.from_keras_model(encoder).convert()  # or int8.tflite's
+        export_tflite_onnx(tflite, "model.onnx", images)["max_abs_difference"]
     """
     import tempfile
 

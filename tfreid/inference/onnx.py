@@ -7,7 +7,12 @@ Batching and the checks are ``tfreid.inference.embedder``'s.
 
 Example::
 
-    model = OnnxModel("exports/run/model.onnx"); model(images)  # (B, D) float32
+    from tfreid.export.onnx import export_onnx
+    from tfreid.inference.onnx import OnnxModel
+
+    export_onnx(encoder, "model.onnx")
+    model = OnnxModel("model.onnx")
+    assert model(images).shape == (8, 16)  # (B, D) float32
 """
 
 import os

@@ -8,7 +8,7 @@ current folder (as a project checkout or a notebook's folder expects).
 Paths given explicitly (``--dataset``, ``--logdir``, ``--export``, ``--out``) are used as
 given. The variable is read at each call, so setting it after ``import tfreid`` counts.
 
-Example::
+Command::
 
     TFREID_HOME=~/reid tfreid train-siamese   # ~/reid/tfrecords, ~/reid/logs, ~/reid/exports
 """

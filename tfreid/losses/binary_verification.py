@@ -17,7 +17,14 @@ class BinaryVerificationPairLoss(Loss):
 
     Example::
 
+        from tfreid.losses import BinaryVerificationPairLoss
+        from tfreid.models.siamese import build_siamese
+
+        siamese = build_siamese(encoder, merge_head=True)  # outputs "distance" and "logit"
         siamese.compile("adam", loss={"logit": BinaryVerificationPairLoss()})
+        pairs = {"image_a": images[0::2], "image_b": images[1::2]}
+        same = (labels[0::2] == labels[1::2]).astype("float32")  # 1: the same identity
+        siamese.fit(pairs, {"logit": same}, epochs=1, verbose=0)
     """
 
     def __init__(self, name: str = "binary_verification_loss", **kwargs: Any):

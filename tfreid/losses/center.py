@@ -30,9 +30,12 @@ exported. Centers start from N(0, 1) (BoT's ``torch.randn``), seeded.
 
 Example::
 
-    loss = CenterLoss(num_classes=751, embedding_dim=2048, center_lr=0.5)
+    from tfreid.losses import CenterLoss
+
+    loss = CenterLoss(num_classes=4, embedding_dim=16, center_lr=0.5)
     model = loss.attach(encoder)          # attach it last, after the other stateful losses
     model.compile("adam", loss=loss, loss_weights=0.0005)
+    model.fit(images, labels, epochs=1, verbose=0)
 """
 
 from typing import Any

@@ -20,7 +20,10 @@ m = 0.4, gamma = 80, the paper's values for fine-grained image retrieval (CUB, C
 
 Example::
 
-    CircleLoss(margin=0.4, gamma=80)  # fine-grained retrieval
+    from tfreid.losses import CircleLoss
+
+    loss = CircleLoss(margin=0.4, gamma=80)  # fine-grained retrieval
+    assert loss(labels, embeddings).shape == ()
 """
 
 from typing import Any

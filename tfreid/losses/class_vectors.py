@@ -9,8 +9,13 @@ replicas aggregate writes to it; the layer passes its input through.
 
 Example::
 
-    class Proxies(ClassVectors):
-        attribute, weight_name, what = "proxies", "proxies", "ProxyNCA"
+    from tfreid.losses.class_vectors import ClassVectors
+
+    class Prototypes(ClassVectors):
+        attribute, weight_name, what = "prototypes", "prototypes", "my loss"
+
+    layer = Prototypes(num_classes=4, embedding_dim=16)
+    assert tuple(layer.prototypes.shape) == (4, 16)
 """
 
 from typing import Any, ClassVar

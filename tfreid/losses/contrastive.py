@@ -14,7 +14,11 @@ for a pair at distance d, y = 1 for the same identity. Two forms:
 
 Example::
 
-    ContrastiveLoss(margin=1.0, miner=BatchHardMiner())  # on P x K batches
+    from tfreid.losses import BatchHardMiner, ContrastiveLoss
+
+    loss = ContrastiveLoss(margin=1.0, miner=BatchHardMiner())  # on P x K batches
+    value = loss(labels, embeddings)  # identities (B,), embeddings (B, D) -> the mean loss
+    assert value.shape == () and value >= 0
 """
 
 from typing import Any

@@ -17,7 +17,11 @@ mean over its pairs, so the batch mean is the mean over all pairs.
 
 Example::
 
-    model.compile(optimizer="adam", loss=CosineEmbeddingLoss(margin=0.0))
+    from tfreid.losses import CosineEmbeddingLoss
+
+    loss = CosineEmbeddingLoss(margin=0.0)
+    encoder.compile(optimizer="adam", loss=loss)
+    assert loss(labels, encoder(images)).shape == ()
 """
 
 from typing import Any

@@ -23,10 +23,12 @@ holds it. Labels must lie in [0, num_classes).
 
 Example::
 
-    loss = IdentityLoss(num_classes=751, embedding_dim=2048)
+    from tfreid.losses import IdentityLoss
+
+    loss = IdentityLoss(num_classes=4, embedding_dim=16)
     model = loss.attach(encoder)          # the classifier trains and saves with the model
-    model.compile("adam", loss=loss)
-    model.fit(images_and_class_indices, epochs=120)
+    model.compile("adam", loss=loss)      # then model.fit(images, labels, ...)
+    assert loss(labels, model(images)).shape == ()  # labels: class indices in [0, 4)
 """
 
 from typing import Any

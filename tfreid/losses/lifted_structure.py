@@ -9,7 +9,10 @@ negative gives 0.
 
 Example::
 
-    LiftedStructureLoss(margin=1.0, distance=CosineSimilarity())
+    from tfreid.losses import CosineSimilarity, LiftedStructureLoss
+
+    loss = LiftedStructureLoss(margin=1.0, distance=CosineSimilarity())
+    assert loss(labels, embeddings).shape == ()
 """
 
 from typing import Any

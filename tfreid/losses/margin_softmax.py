@@ -35,10 +35,12 @@ computes its own rows' losses (``uses_keys = False``, never gathered).
 
 Example::
 
-    loss = ArcFaceLoss(num_classes=751, embedding_dim=512)
+    from tfreid.losses import ArcFaceLoss
+
+    loss = ArcFaceLoss(num_classes=4, embedding_dim=16)
     model = loss.attach(encoder)          # the class weights train and save with the model
-    model.compile("adam", loss=loss)
-    model.fit(images_and_labels, epochs=10)
+    model.compile("adam", loss=loss)      # then model.fit(images, labels, ...)
+    assert loss(labels, model(images)).shape == ()  # labels in [0, num_classes)
 """
 
 import math

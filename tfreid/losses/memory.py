@@ -9,9 +9,12 @@ trained model (``attach``), so it is checkpointed and resumes with the run.
 
 Example::
 
-    loss = CrossBatchMemory(MultiSimilarityLoss(), embedding_dim=128, memory_size=4096)
-    model = loss.attach(encoder)
+    from tfreid.losses import CrossBatchMemory, MultiSimilarityLoss
+
+    loss = CrossBatchMemory(MultiSimilarityLoss(), embedding_dim=16, memory_size=64)
+    model = loss.attach(encoder)          # the memory bank saves and resumes with the model
     model.compile("adam", loss=loss)
+    model.fit(images, labels, epochs=1, verbose=0)
 """
 
 from typing import Any

@@ -10,7 +10,10 @@ epsilon = 0.1, as pytorch-metric-learning's.
 
 Example::
 
-    MultiSimilarityLoss(alpha=2, beta=50, base=0.5)
+    from tfreid.losses import MultiSimilarityLoss
+
+    loss = MultiSimilarityLoss(alpha=2, beta=50, base=0.5)
+    assert loss(labels, embeddings).shape == ()
 """
 
 from typing import Any

@@ -12,7 +12,10 @@ in the batch has an empty sum: L_i = log 1 = 0.
 
 Example::
 
-    NPairLoss(distance=DotProductSimilarity())  # Sohn's original
+    from tfreid.losses import DotProductSimilarity, NPairLoss
+
+    loss = NPairLoss(distance=DotProductSimilarity())  # Sohn's original
+    assert loss(labels, embeddings).shape == ()
 """
 
 from typing import Any

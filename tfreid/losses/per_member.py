@@ -18,7 +18,10 @@ class PerMemberLoss(Loss):
 
     Example::
 
-        PerMemberLoss(TripletMarginLoss(), member_dims=[33, 33, 33])
+        from tfreid.losses import PerMemberLoss, TripletMarginLoss
+
+        loss = PerMemberLoss(TripletMarginLoss(), member_dims=[8, 8])  # two members of 8 dims
+        assert loss(labels, embeddings).shape == ()  # embeddings (B, 16): the members side by side
     """
 
     def __init__(self, loss: keras.losses.Loss | dict | None = None,

@@ -21,9 +21,12 @@ before training, as for ProxyNCA.
 
 Example::
 
-    loss = ProxyAnchorLoss(num_classes=100, embedding_dim=128)
+    from tfreid.losses import ProxyAnchorLoss
+
+    loss = ProxyAnchorLoss(num_classes=4, embedding_dim=16)
     model = loss.attach(encoder)          # the proxies train and save with the model
-    model.compile("adam", loss=loss)
+    model.compile("adam", loss=loss)      # then model.fit(images, labels, ...)
+    assert loss(labels, model(images)).shape == ()  # labels in [0, num_classes)
 """
 
 from typing import Any

@@ -9,9 +9,12 @@ Labels must lie in [0, num_classes).
 
 Example::
 
-    loss = ProxyNCALoss(num_classes=100, embedding_dim=128)
+    from tfreid.losses import ProxyNCALoss
+
+    loss = ProxyNCALoss(num_classes=4, embedding_dim=16)
     model = loss.attach(encoder)          # the proxies train and save with the model
-    model.compile("adam", loss=loss)
+    model.compile("adam", loss=loss)      # then model.fit(images, labels, ...)
+    assert loss(labels, model(images)).shape == ()  # labels in [0, num_classes)
 """
 
 from typing import Any

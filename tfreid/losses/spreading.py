@@ -18,7 +18,12 @@ tfreid follows the code, which is what produced the published numbers
 
 Example::
 
-    SpreadingLoss(temperature=0.1)  # on anchor_positive_dataset(..., labels=instance ids)
+    from tfreid.losses import SpreadingLoss
+
+    loss = SpreadingLoss(temperature=0.1)
+    # labels: the instance (source image) of each row, two augmented views each, as
+    # anchor_positive_dataset(..., labels=instance ids) gives them
+    assert loss(labels, embeddings).shape == ()
 """
 
 from typing import Any

@@ -18,7 +18,10 @@ defaults, as for MultiSimilarityLoss). The authors' SupContrast code defaults to
 
 Example::
 
-    SupervisedContrastiveLoss(temperature=0.07)
+    from tfreid.losses import SupervisedContrastiveLoss
+
+    loss = SupervisedContrastiveLoss(temperature=0.07)
+    assert loss(labels, embeddings).shape == ()
 """
 
 from typing import Any

@@ -24,7 +24,14 @@ class TripletLoss(Loss):
 
     Example::
 
-        build_triplet_model(encoder).compile("adam", loss=TripletLoss(margin=1.0))
+        from tfreid.losses import TripletLoss
+        from tfreid.models.triplet import build_triplet_model
+
+        model = build_triplet_model(encoder)  # {"anchor", "positive", "negative"} -> (B, 3, D)
+        model.compile("adam", loss=TripletLoss(margin=1.0))
+        anchors, positives = images[0::2], images[1::2]  # two images of each identity
+        triplets = {"anchor": anchors, "positive": positives, "negative": positives[::-1]}
+        model.fit(triplets, labels[0::2], epochs=1, verbose=0)  # the labels are not used
     """
 
     def __init__(self, margin: float = 1.0, squared: bool = False, name: str = "triplet_loss",

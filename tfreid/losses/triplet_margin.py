@@ -22,7 +22,10 @@ Without a miner it holds a (B, N, N) tensor: keep batches to a few hundred rows.
 
 Example::
 
-    TripletMarginLoss(margin=1.0, miner=BatchHardMiner(), distance=CosineSimilarity())
+    from tfreid.losses import BatchHardMiner, CosineSimilarity, TripletMarginLoss
+
+    loss = TripletMarginLoss(margin=1.0, miner=BatchHardMiner(), distance=CosineSimilarity())
+    assert loss(labels, embeddings).shape == ()
 """
 
 from typing import Any

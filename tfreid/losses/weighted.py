@@ -15,7 +15,11 @@ class WeightedLoss(Loss):
 
     Example::
 
-        WeightedLoss(TripletMarginLoss(margin=0.3), weight=0.5)
+        from tfreid.losses import TripletMarginLoss, WeightedLoss
+
+        loss = WeightedLoss(TripletMarginLoss(margin=0.3), weight=0.5)
+        half = 0.5 * TripletMarginLoss(margin=0.3)(labels, embeddings)
+        assert abs(loss(labels, embeddings) - half) < 1e-6
     """
 
     def __init__(self, loss: keras.losses.Loss | dict | None = None, weight: float = 1.0,

@@ -53,8 +53,11 @@ def evaluate_retrieval(
 
     Example::
 
-        report = evaluate_retrieval(q, q_ids, g, g_ids, q_cams, g_cams)
-        report.map_at_r, report.recall_at_1, report.ami
+        from tfreid.metrics.scoring import evaluate_retrieval
+
+        q, q_ids, g, g_ids = embeddings[0::2], labels[0::2], embeddings[1::2], labels[1::2]
+        report = evaluate_retrieval(q, q_ids, g, g_ids)
+        report["mAP"], report["map_at_r"], report["recall_at_1"], report["ami"]
     """
     ranks = match_ranks(query_embeddings, query_ids, gallery_embeddings, gallery_ids,
                         query_cameras, gallery_cameras, metric)

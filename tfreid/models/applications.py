@@ -26,8 +26,12 @@ encoders of before them, weight for weight:
 
 Example::
 
-    encoder = resnet50((128, 64, 3), embedding_dim=256, weights="resnet50_notop.h5",
+    from tfreid.models.applications import resnet50
+
+    # weights: a local ResNet50 "notop" weights file (.h5); None starts from random weights
+    encoder = resnet50((128, 64, 3), embedding_dim=256, weights=None,
                        last_stride=1, pooling="gem", neck="bnneck")
+    assert encoder.output_shape == (None, 256)
 """
 
 from dataclasses import dataclass

@@ -15,6 +15,10 @@ trains its triplet loss on f_t through ``features_before_neck(encoder)``.
 
 Example::
 
+    from tfreid.models.backbones import build_encoder
+    from tfreid.models.neck import features_before_neck
+
+    encoder = build_encoder("table1", (40, 40), 16, width=0.25, neck="bnneck")
     both = features_before_neck(encoder)
     before, after = both(images, training=True)   # triplet loss on before, softmax on after
 """

@@ -14,7 +14,12 @@ under a mixed-precision policy.
 
 Example::
 
+    import numpy as np
+    from tfreid.models.pooling import GeneralizedMeanPooling
+
+    features = np.ones((2, 4, 4, 8), np.float32)
     pooled = GeneralizedMeanPooling(p=3.0)(features)   # (N, H, W, C) -> (N, C)
+    assert pooled.shape == (2, 8)
 """
 
 from typing import Any

@@ -13,6 +13,9 @@ class CaffePreprocessing(keras.layers.Layer):
 
     Example::
 
+        from tfreid.backend import keras
+        from tfreid.models.preprocessing import CaffePreprocessing
+
         x = CaffePreprocessing()(keras.Input((224, 224, 3)))
     """
 

@@ -18,11 +18,15 @@ class EmbeddingTrainer(keras.Model):
 
     Example::
 
-        loss = ProxyNCALoss(num_classes=100, embedding_dim=128)
-        model = loss.attach(encoder)
+        import tfreid
+        from tfreid.losses import ProxyNCALoss
+
+        loss = ProxyNCALoss(num_classes=4, embedding_dim=16)
+        model = loss.attach(encoder)          # an EmbeddingTrainer: the encoder and the proxies
         model.compile("adam", loss=loss)
-        model.fit(pk_batches, epochs=10, steps_per_epoch=100)
+        model.fit(images, labels, epochs=1, verbose=0)
         model.save("trainer.keras")  # proxies included
+        assert tfreid.load_model("trainer.keras").state_layers
     """
 
     def __init__(self, encoder: keras.Model, state_layers: list[keras.layers.Layer] = (),

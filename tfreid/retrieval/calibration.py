@@ -63,8 +63,14 @@ def calibrate(distances: np.ndarray, same: np.ndarray, target: str = "precision"
 
     Example::
 
-        calibration = calibrate(pair_distances, pair_same, "far", 1e-3)
-        accepted = new_distances <= calibration.threshold
+        import numpy as np
+        from tfreid.retrieval.calibration import calibrate
+
+        distances = np.array([0.2, 0.3, 0.4, 0.7, 0.9, 1.1])   # of verification pairs
+        same = np.array([True, True, False, True, False, False])
+        calibration = calibrate(distances, same, "far", 1e-3)    # accept no different pair
+        accepted = np.array([0.25, 0.5]) <= calibration.threshold
+        assert accepted.tolist() == [True, False]
     """
     if target not in TARGETS:
         raise ConfigError(f"unknown calibration target {target!r}; choose from "

@@ -20,9 +20,14 @@ calibrated threshold), the vectors (``index.faiss`` or ``codes.npy`` and
 
 Example::
 
-    index = EmbeddingIndex.build("exports/run", gallery_images, gallery_ids)
-    result = index.search(query_embeddings, k=10)
+    from tfreid.inference.embedder import embedder_for
+    from tfreid.retrieval.index import EmbeddingIndex
+
+    index = EmbeddingIndex.build(export_dir, images, labels)  # a gallery of identities
+    query_embeddings = embedder_for(export_dir).embed(images[:2])
+    result = index.search(query_embeddings, k=3)
     result.identities[0], result.distances[0], result.metadata[0]
+    index.save("index")  # EmbeddingIndex.load("index") reads it back
 """
 
 import json

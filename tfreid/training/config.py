@@ -180,9 +180,12 @@ class RunConfig:
 
         Example::
 
+            from tfreid.training.config import RunConfig
+
             config = RunConfig(optimizer="sgd", lr=0.01, optimizer_weight_decay=5e-4,
                                lr_schedule="cosine", warmup_epochs=5)
-            model.compile(optimizer=config.make_optimizer(steps_per_epoch=100), ...)
+            optimizer = config.make_optimizer(steps_per_epoch=100)
+            encoder.compile(optimizer=optimizer, loss="triplet_margin")
         """
         from tfreid.backend import keras
 

@@ -149,8 +149,14 @@ def train(config: RunConfig, verbose: int = 2) -> dict[str, Any]:
 
     Example::
 
-        results = train(RunConfig.for_method("batch", loss="multi_similarity", epochs=10))
-        results["test"][MAP.key], results["best_epoch"]
+        from tfreid.training.config import RunConfig
+        from tfreid.training.engine import train
+
+        config = RunConfig.for_method("batch", loss="multi_similarity", dataset=str(records_dir),
+                                      epochs=1, steps_per_epoch=2, batch_size=8, image_size=40,
+                                      embedding_dim=8, save_export=False)
+        results = train(config, verbose=0)  # also in the run folder: logs/<run>/results.json
+        results["test"]["mAP"], results["best_epoch"]
     """
     method = make_method(config)
     placement = Placement.of(config)

@@ -32,8 +32,15 @@ neck (``inference_encoder``; the neck's weights stay in the run's checkpoints).
 
 Example::
 
-    train(RunConfig.for_method("classification", dataset="tfrecords/market1501",
-                               recipe="bot"))
+    from tfreid.training.config import RunConfig
+
+    config = RunConfig.for_method("classification", dataset="tfrecords/market1501", recipe="bot")
+    assert config.backbone == "resnet50" and config.setting("neck") == "bnneck"
+    # tfreid.training.engine.train(config) trains it, as the command below does
+
+Command::
+
+    tfreid train --method classification --recipe bot --dataset tfrecords/market1501
 """
 
 from dataclasses import dataclass
