@@ -88,3 +88,22 @@ def test_jpeg_bytes_are_kept_verbatim(tmp_path):
             (tmp_path / name / f"{view}.jpg").write_bytes(buffer.getvalue())
     splits = image_folder_records(tmp_path, test_fraction=0.5).splits
     assert all(r.image == buffer.getvalue() for rs in splits.values() for r in rs)
+
+
+def test_a_list_without_cameras_gives_each_image_its_own(tmp_path):
+    from tfreid.data.importers.listed import list_records
+
+    rows = ["path,identity,camera,split"]
+    for person in ("ann", "ben", "cy"):
+        for view, split in enumerate(("query", "gallery", "gallery") if person != "cy"
+                                     else ("train", "train", "train")):
+            save_image(tmp_path / f"{person}{view}.png", 10 * view)
+            camera = "7" if (person, view) == ("ben", 2) else ""
+            rows.append(f"{person}{view}.png,{person},{camera},{split}")
+    (tmp_path / "people.csv").write_text("\n".join(rows) + "\n")
+    splits = list_records(tmp_path / "people.csv").splits
+    # empty cells: the image's place among its identity's images; a given camera is kept
+    assert [(r.identity, r.camera) for r in splits["query"]] == [(0, 0), (1, 0)]
+    assert [(r.identity, r.camera) for r in splits["gallery"]] == [(0, 1), (0, 2), (1, 1),
+                                                                   (1, 7)]
+    assert [r.camera for r in splits["train"]] == [0, 1, 2]

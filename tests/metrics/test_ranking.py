@@ -71,6 +71,21 @@ def test_same_camera_matches_are_ignored():
     assert result["num_invalid_queries"] == 1 and result["num_queries"] == 1
 
 
+def test_unknown_cameras_leave_every_match_in():
+    # camera -1 is unknown: never the same camera, so the hand-worked example without
+    # cameras gives the same answer with every camera unknown; a known camera still counts
+    g, gid = np.array([[1.0], [2.0], [3.0]]), np.array([0, 1, 0])
+    q, qid = np.array([[0.0], [10.0]]), np.array([0, 1])
+    unknown = evaluate_ranking(q, qid, g, gid, np.full(2, -1), np.full(3, -1), max_rank=3)
+    np.testing.assert_allclose(unknown["cmc"], [0.5, 1.0, 1.0])
+    assert unknown["mAP"] == pytest.approx(((1 + 2 / 3) / 2 + 0.5) / 2)
+    # query 0 on camera 4 loses gallery entry 0 (camera 4) and keeps entry 2 (unknown
+    # camera), ranked after entry 1; without cameras it would rank 1 and 3
+    mixed = match_ranks(q, qid, g, gid, np.array([4, -1]), np.array([4, -1, -1]))
+    assert [r.tolist() for r in mixed] == [[2], [2]]
+    assert [r.tolist() for r in match_ranks(q, qid, g, gid)] == [[1, 3], [2]]
+
+
 def test_chunking_gives_the_same_answer():
     rng = np.random.default_rng(5)
     q, g = rng.normal(size=(70, 4)), rng.normal(size=(50, 4))

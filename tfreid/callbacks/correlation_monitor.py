@@ -45,11 +45,12 @@ def ranked_queries_image(query_embeddings: np.ndarray, query, gallery_embeddings
     the query's identity and camera left out as in the evaluation."""
     from tfreid.data.split_images import as_images
     from tfreid.metrics import pairwise_distances
+    from tfreid.metrics.ranking import same_camera
     from tfreid.plots.ranked import ranked_results_image
 
     distances = pairwise_distances(query_embeddings[rows], gallery_embeddings, metric)
     same_id = query.identities[rows, None] == gallery.identities[None, :]
-    distances[same_id & (query.cameras[rows, None] == gallery.cameras[None, :])] = np.inf
+    distances[same_id & same_camera(query.cameras[rows], gallery.cameras)] = np.inf
     nearest = np.argsort(distances, axis=1, kind="stable")[:, :k]
     gallery_images = as_images(gallery.images)
     ranked = gallery_images.rows(nearest.reshape(-1)).reshape(

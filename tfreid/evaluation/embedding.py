@@ -4,7 +4,8 @@ Splits to score come as ``SplitArrays`` (images, identities, cameras in
 memory), as a tuple ``(images, identities[, cameras])`` of arrays, or as a
 ``tf.data.Dataset`` of dicts with ``image``, ``identity`` and optionally
 ``camera`` (one example or a batch per element, as ``split_dataset`` gives):
-``as_split`` turns any of them into one form.
+``as_split`` turns any of them into one form. Without cameras every camera is -1,
+unknown: no gallery entry is left out by the camera rule (``same_camera``).
 """
 
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from tfreid.errors import DataError
 from tfreid.inference.embedder import embedder_for
 from tfreid.metrics.measure import EPOCH, Evaluation, Scores, measures
 from tfreid.metrics.measures import RANK1
+from tfreid.metrics.ranking import same_camera
 
 
 @dataclass
@@ -42,7 +44,7 @@ def _from_dataset(dataset: tf.data.Dataset) -> EvaluationSplit:
     for element in (dataset if batched else dataset.batch(256)).as_numpy_iterator():
         images.append(element["image"])
         identities.append(np.reshape(element["identity"], [-1]))
-        cameras.append(np.reshape(element.get("camera", np.zeros_like(element["identity"])),
+        cameras.append(np.reshape(element.get("camera", np.full_like(element["identity"], -1)),
                                   [-1]))
     if not images:
         raise DataError("the dataset to evaluate is empty")
@@ -60,8 +62,8 @@ def as_split(data: Any) -> EvaluationSplit:
         return _from_dataset(data)
     if isinstance(data, tuple | list) and len(data) in (2, 3):
         images, identities = np.asarray(data[0]), np.asarray(data[1]).reshape(-1)
-        cameras = np.asarray(data[2]).reshape(-1) if len(data) == 3 else np.zeros_like(
-            identities)
+        cameras = np.asarray(data[2]).reshape(-1) if len(data) == 3 else np.full(
+            len(identities), -1)
         if not len(images) == len(identities) == len(cameras):
             raise DataError(f"images, identities and cameras differ in length: {len(images)}, "
                             f"{len(identities)}, {len(cameras)}")
@@ -138,7 +140,7 @@ def chance_scores(query: Any, gallery: Any, seed: int, draws: int = 5) -> dict[s
     """
     query, gallery = as_split(query), as_split(gallery)
     same_id = query.identities[:, None] == gallery.identities[None, :]
-    valid = ~(same_id & (query.cameras[:, None] == gallery.cameras[None, :]))
+    valid = ~(same_id & same_camera(query.cameras, gallery.cameras))
     matches = (same_id & valid).sum(axis=1)
     scored = matches > 0
     rank1 = float((matches[scored] / valid[scored].sum(axis=1)).mean())

@@ -7,9 +7,10 @@ average precision (mean over the query's true matches of the precision at the
 match's rank). With cameras given, the Market-1501 protocol applies (Zheng et
 al., ICCV 2015): gallery entries of the same identity *and* camera as the query
 are left out of its ranking, and a query with no valid match left is not scored
-(it is counted in ``num_invalid_queries``). Only the true matches are ranked
-(``match_ranks``), never the whole gallery: a match's rank is its position
-among the matches plus the valid non-matches at most as far.
+(it is counted in ``num_invalid_queries``). A camera below 0 is unknown: it is never the
+same camera as another (``same_camera``), so images without cameras keep their matches.
+Only the true matches are ranked (``match_ranks``), never the whole gallery: a match's
+rank is its position among the matches plus the valid non-matches at most as far.
 """
 
 from collections.abc import Callable, Iterable
@@ -22,6 +23,13 @@ from tfreid.errors import ConfigError, DataError
 
 RANKING_DISTANCES = ("euclidean", "squared_euclidean", "cosine")  # names of tfreid.catalog
 Metric = str | Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+def same_camera(query_cameras: np.ndarray, gallery_cameras: np.ndarray) -> np.ndarray:
+    """(q, g) True where a query and a gallery entry share a known camera (one >= 0; below
+    0 is unknown, never the same as another)."""
+    q = np.asarray(query_cameras).reshape(-1, 1)
+    return (q == np.asarray(gallery_cameras).reshape(1, -1)) & (q >= 0)
 
 
 def pairwise_distances(a: np.ndarray, b: np.ndarray, metric: Metric = "euclidean",
@@ -193,8 +201,7 @@ def ranks_of_distances(chunks: Iterable[tuple[slice, np.ndarray]], query_ids: np
     ranks = []
     for rows, distances in chunks:
         same_id = q_ids[rows, None] == g_ids[None, :]
-        matches = same_id & (q_cams[rows, None] != g_cams[None, :]) if use_cameras \
-            else same_id
+        matches = same_id & ~same_camera(q_cams[rows], g_cams) if use_cameras else same_id
         others = np.where(same_id, np.inf, distances)
         ranks += [_ranks_of_row(d, m, o) for d, m, o in zip(distances, matches, others,
                                                                 strict=True)]

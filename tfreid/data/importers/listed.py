@@ -1,8 +1,10 @@
 """A list of images: ``make_tfrecords list FILE.csv``, one row per image, your own protocol.
 
 Columns (a header row names them): ``path`` (relative to the CSV's folder, or
-absolute), ``identity`` (a number or a name), optional ``camera`` (a number;
-default 0) and optional ``split`` (``train``, ``query`` or ``gallery``). With
+absolute), ``identity`` (a number or a name), optional ``camera`` (a number; where it
+is missing or empty, an image counts as its own camera, numbered by its place among its
+identity's images, as the folder importer does, so the camera rule leaves no match out)
+and optional ``split`` (``train``, ``query`` or ``gallery``). With
 a split column you fix which images are queries and which identities train;
 without one, a seeded ``test_fraction`` of identities is held out and each
 gives one query, as the folder importer does. Identities given by name are
@@ -79,11 +81,14 @@ def list_records(path: str | Path, test_fraction: float = 0.3, seed: int = 0,
     splits: dict[str, list[ImageRecord]] = {split: [] for split in SPLITS}
     notes = ImportNotes()
     row_splits = _split_rows(rows, "split" in rows[0], test_fraction, seed)
+    seen: dict[str, int] = {}
     for line, (row, split) in enumerate(zip(rows, row_splits, strict=True), start=2):
         if split not in SPLITS:
             raise DataError(f"{path} line {line}: split must be one of {', '.join(SPLITS)}, "
                             f"got {split!r}")
-        camera = (row.get("camera") or "0").strip()
+        identity = row["identity"].strip()
+        seen[identity] = seen.get(identity, -1) + 1
+        camera = (row.get("camera") or "").strip() or str(seen[identity])
         if not camera.isdigit():
             raise DataError(f"{path} line {line}: camera must be a whole number >= 0, got "
                             f"{camera!r}")
@@ -91,7 +96,7 @@ def list_records(path: str | Path, test_fraction: float = 0.3, seed: int = 0,
         image = image if image.is_absolute() else path.parent / image
         if not image.is_file():
             raise DataError(f"{path} line {line}: {image} does not exist")
-        splits[split].append(read_record(image, numbers[row["identity"].strip()], int(camera),
+        splits[split].append(read_record(image, numbers[identity], int(camera),
                                          notes))
         if progress:
             progress(1)
