@@ -9,7 +9,7 @@ from tfreid.evaluation import score_held_out
 from tfreid.evaluation.embedding import EvaluationSplit
 from tfreid.evaluation.test_time import RankingOptions, ranking_scores
 from tfreid.metrics.ranking import match_ranks, ranks_of_distances
-from tfreid.retrieval.query_expansion import database_augmentation, query_expansion
+from tfreid.retrieval.expansion import database_augmentation, query_expansion
 from tfreid.retrieval.rerank import k_reciprocal_rerank
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from tfreid.errors import ConfigError, DataError
-from tfreid.retrieval.query_expansion import database_augmentation, query_expansion
+from tfreid.retrieval.expansion import database_augmentation, query_expansion
 
 
 def unit(v):

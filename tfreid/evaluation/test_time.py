@@ -2,7 +2,7 @@
 re-ranking, applied to embeddings already made, scored with the same ranking rules.
 
 The order is fast-reid's: DBA on the gallery, alpha-QE of the queries against it
-(``tfreid.retrieval.query_expansion``; with either, queries and gallery become unit
+(``tfreid.retrieval.expansion``; with either, queries and gallery become unit
 features), then re-ranking of those
 features (``tfreid.retrieval.rerank``, memory bounded: its distances come a chunk of
 queries at a time and are ranked as they come, ``tfreid.metrics.ranking.
@@ -57,7 +57,7 @@ def expanded(query: np.ndarray, gallery: np.ndarray,
     """(queries, gallery) after DBA and alpha-QE where ``options`` ask for them: both then
     unit vectors (the expansions work on them; the gallery is normalised without DBA too,
     so that queries and gallery are compared in one space)."""
-    from tfreid.retrieval.query_expansion import database_augmentation, query_expansion
+    from tfreid.retrieval.expansion import database_augmentation, query_expansion
 
     if options.dba_k == 0 and options.qe_k == 0:
         return query, gallery

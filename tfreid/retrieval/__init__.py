@@ -16,8 +16,8 @@ _EXPORTS = {
     "EmbeddingIndex": "tfreid.retrieval.index", "SearchResult": "tfreid.retrieval.index",
     "k_reciprocal_rerank": "tfreid.retrieval.rerank",
     "iter_reranked_distances": "tfreid.retrieval.rerank",
-    "query_expansion": "tfreid.retrieval.query_expansion",
-    "database_augmentation": "tfreid.retrieval.query_expansion",
+    "query_expansion": "tfreid.retrieval.expansion",
+    "database_augmentation": "tfreid.retrieval.expansion",
 }
 
 __all__ = sorted(_EXPORTS)
