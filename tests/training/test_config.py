@@ -93,3 +93,12 @@ def test_old_distance_names_load_as_today_s():
     assert DISTANCES.check("l2") == "euclidean" and "sqeuclidean" in DISTANCES
     assert DISTANCES.get("squared_l2") is DISTANCES.get("squared_euclidean")
     assert DISTANCES.names() == ("euclidean", "squared_euclidean", "cosine", "dot")
+
+
+def test_a_recipe_on_another_backbone_drops_the_recipe_s_backbone_options():
+    # the BoT recipe's ResNet-only last stride is not taken for a method option on table1
+    config = RunConfig.for_method("classification", recipe="bot", backbone="table1")
+    config.check()
+    assert "last_stride" not in config.options and config.backbone_options["neck"] == "bnneck"
+    assert RunConfig.for_method("classification", recipe="bot").backbone_options[
+        "last_stride"] == 1

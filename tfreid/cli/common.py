@@ -32,11 +32,14 @@ SHARED = {f.name for f in fields(RunConfig)} - {"method", "options", "backbone_o
 
 def add_run_arguments(parser: argparse.ArgumentParser, defaults: RunConfig) -> None:
     """The options every run has: data, encoder, optimiser, logging, export, ensembles."""
-    from tfreid.catalog import BACKBONES
+    from tfreid.catalog import BACKBONES, METHODS
 
+    # the self-supervised methods train on the wide-view set and take no augmentation flag
+    self_supervised = METHODS.get(defaults.method).self_supervised
+    default_set = "surfaces-wide" if self_supervised else "surfaces"
     add = parser.add_argument
     add("--dataset", help="tfreid TFRecord dataset directory (default: the embedded "
-                          f"surface set, generated into {under_home('tfrecords', 'surfaces')} "
+                          f"surface set, generated into {under_home('tfrecords', default_set)} "
                           "on first use)")
     add("--train-datasets", nargs="+", default=defaults.train_datasets, metavar="DIR",
         help="further tfreid datasets whose training splits join --dataset's, each "
@@ -99,7 +102,8 @@ def add_run_arguments(parser: argparse.ArgumentParser, defaults: RunConfig) -> N
              "held-out test embeddings go there at the end of every run)")
     add("--xla", action=argparse.BooleanOptionalAction, default=None,
         help="XLA jit_compile (default: on with a GPU, off on CPU)")
-    _add_augmentation_argument(parser, defaults)
+    if not self_supervised:
+        _add_augmentation_argument(parser, defaults)
     _add_optimisation_arguments(parser, defaults)
     _add_distribution_arguments(parser, defaults)
 

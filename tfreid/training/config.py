@@ -122,7 +122,9 @@ class RunConfig:
         shared fields, backbone options or the method's options, and win over both."""
         chosen = METHODS.get(method)
         recipe = chosen.recipes.get(settings.get("recipe"), {})
-        return cls(method=method).replace(**{**chosen.defaults, **recipe, **settings})
+        # the recipe's own backbone first, so its options are dropped (not taken for method
+        # options) where ``settings`` name another backbone
+        return cls(method=method).replace(**{**chosen.defaults, **recipe}).replace(**settings)
 
     def replace(self, **changes: Any) -> "RunConfig":
         """A copy with ``changes``: shared fields by name, the backbone's options by name
