@@ -37,18 +37,17 @@ Run them all, or one page::
     python -m pytest -p no:cacheprovider tests/docs/test_doc_snippets.py -k own-images
 """
 
-import contextlib
-import io
 import linecache
 import os
 import re
-import shlex
 import sys
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.docs.shell_commands import command_lines, line_problems, tfreid_argv
 
 REPO = Path(__file__).resolve().parents[2]
 RUNS = "python"  # the one fence language that runs
@@ -177,79 +176,12 @@ def test_python_blocks_are_fenced_python():
 
 
 SHELL = {"bash", "sh", "shell", "console"}
-ENVIRONMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
-
-
-def shell_commands(block: Block) -> list[str]:
-    """The command lines of a shell block: ``\\`` continuations joined, comments and blank
-    lines left out; in a console block only the lines after ``$ ``."""
-    lines, joined = [], ""
-    for line in block.source.splitlines():
-        if block.language == "console":
-            if not (line.startswith("$ ") or joined):
-                continue
-            line = line.removeprefix("$ ")
-        if line.rstrip().endswith("\\"):
-            joined += line.rstrip()[:-1] + " "
-            continue
-        line, joined = joined + line, ""
-        if line.strip() and not line.strip().startswith("#"):
-            lines.append(line.strip())
-    return lines
-
-
-def tfreid_argv(line: str) -> list[str] | None:
-    """The arguments after ``tfreid`` of a command line that runs it, else None."""
-    argv = [word for word in shlex.split(line, comments=True) if word != "&"]
-    while argv and ENVIRONMENT.match(argv[0]):
-        argv = argv[1:]
-    return argv[1:] if argv[:1] == ["tfreid"] else None
-
-
-def help_arguments(argv: list[str]) -> list[str]:
-    """The arguments that choose which ``--help`` applies to ``tfreid <argv>``: the command,
-    ``make-tfrecords``' source and ``--method M`` (whose own flags its help adds); not the
-    other values, which may be placeholders (``exports/<run>``) or a documented mistake."""
-    chosen = [argv[0]]
-    if argv[0] == "make-tfrecords" and len(argv) > 1 and not argv[1].startswith("-"):
-        chosen.append(argv[1])
-    for position, word in enumerate(argv[:-1]):
-        if word == "--method":
-            chosen += ["--method", argv[position + 1]]
-    return chosen
-
-
-def help_text(argv: list[str]) -> str:
-    """What ``tfreid <help_arguments(argv)> --help`` prints (in-process; no TensorFlow)."""
-    from tfreid.catalog import COMMANDS
-
-    arguments = help_arguments(argv)
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()), \
-            pytest.raises(SystemExit) as stop:
-        COMMANDS.get(arguments[0])([*arguments[1:], "--help"])
-    assert stop.value.code == 0, f"tfreid {' '.join(arguments)} --help exits {stop.value.code}"
-    return out.getvalue()
 
 
 def command_problems(block: Block) -> list[str]:
     """What is wrong with the tfreid commands of a shell block (nothing: [])."""
-    from tfreid.catalog import COMMANDS
-
-    problems = []
-    for line in shell_commands(block):
-        argv = tfreid_argv(line)
-        if not argv or argv[0].startswith("-"):  # not tfreid, or tfreid -h / --version
-            continue
-        where = f"{block.page} line {block.line}: {line!r}"
-        if argv[0] not in COMMANDS:
-            problems.append(f"{where}: tfreid has no command {argv[0]!r}")
-            continue
-        text = help_text(argv)
-        problems += [f"{where}: tfreid {argv[0]} has no option {flag}"
-                     for flag in (arg.split("=")[0] for arg in argv[1:] if arg.startswith("--"))
-                     if not re.search(rf"(?<![\w-]){re.escape(flag)}(?![\w-])", text)]
-    return problems
+    return [problem for line in command_lines(block.source, block.language == "console")
+            for problem in line_problems(line, f"{block.page} line {block.line}: {line!r}")]
 
 
 SHELL_PAGES = [path for path in pages()
@@ -269,10 +201,10 @@ def test_shell_lines_are_read_as_a_shell_would():
     block = Block("page.md", 1, "bash", "\n".join([
         "tfreid train --method batch \\", "    --loss multi_similarity   # a comment",
         "TFREID_HOME=~/reid tfreid train-siamese &", "pip install tfreid", ""]))
-    assert [tfreid_argv(line) for line in shell_commands(block)] == [
+    assert [tfreid_argv(line) for line in command_lines(block.source)] == [
         ["train", "--method", "batch", "--loss", "multi_similarity"], ["train-siamese"], None]
     console = Block("page.md", 1, "console", "$ tfreid evaluate run\nerror: output\n")
-    assert shell_commands(console) == ["tfreid evaluate run"]
+    assert command_lines(console.source, console=True) == ["tfreid evaluate run"]
     wrong = Block("page.md", 7, "bash", "tfreid train --method batch --no-such-flag 3\n")
     assert command_problems(wrong) == ["page.md line 7: 'tfreid train --method batch "
                                        "--no-such-flag 3': tfreid train has no option "

@@ -30,11 +30,12 @@ The convention, for every docstring of tfreid (module, class, function, method, 
     The indented block after a line ``Command::`` holds shell command lines (a ``#``
     starts a comment, a trailing ``\\`` continues a line, a leading ``$ `` and
     ``NAME=value`` environment settings are allowed). Each line is ``tfreid <command>
-    ...`` or ``python scripts/<name>.py ...``; the test checks that the command is one of
-    ``tfreid.catalog.COMMANDS`` (the script exists) and that each ``--flag`` given
-    appears in that command's ``--help`` (as printed for the same arguments, so
-    ``tfreid train --method batch --help`` shows the batch method's flags). The commands
-    themselves are not run.
+    ...`` (each script of ``scripts/`` is one of them); the test checks that the command is
+    one of ``tfreid.catalog.COMMANDS`` and that each ``--flag`` given appears in that
+    command's ``--help`` (as printed for the command, ``make-tfrecords``' source and
+    ``--method M``, so ``tfreid train --method batch`` is checked against the batch
+    method's flags: ``tests/docs/shell_commands.py``, shared with the docs' shell
+    blocks). The commands themselves are not run.
 
 Blocks are found by importing every module of the package (``pkgutil``) and reading the
 docstrings of the module and of every class, function, method and property defined in
@@ -46,16 +47,11 @@ counts that docstring's blocks from 0).
     python -m pytest -p no:cacheprovider tests/docs/test_docstring_examples.py
 """
 
-import contextlib
 import importlib
 import inspect
-import io
 import linecache
 import pkgutil
 import re
-import shlex
-import subprocess
-import sys
 import textwrap
 import traceback
 from dataclasses import dataclass
@@ -66,6 +62,7 @@ import numpy as np
 import pytest
 
 import tfreid
+from tests.docs.shell_commands import command_lines, line_problems, tfreid_argv
 
 ROOT = Path(__file__).resolve().parents[2]
 MARKER_LINE = re.compile(r"^\s*(Example|Command)::\s*$")
@@ -279,60 +276,11 @@ def run_example(block: Block, request, folder: Path, monkeypatch) -> None:
 
 # ---- Command:: blocks --------------------------------------------------------------------
 
-def command_lines(source: str) -> list[str]:
-    """The command lines of a ``Command::`` block: continuations joined, comments and
-    blank lines left out."""
-    joined, lines = "", []
-    for line in source.splitlines():
-        if line.rstrip().endswith("\\"):
-            joined += line.rstrip()[:-1] + " "
-            continue
-        line, joined = joined + line, ""
-        if line.strip() and not line.strip().startswith("#"):
-            lines.append(line.strip())
-    return lines
-
-
-def help_text(program: list[str], args: list[str], where: str) -> str:
-    """The ``--help`` text of ``program`` (``["tfreid", command]`` or ``["python",
-    "scripts/<name>.py"]``) printed for the arguments ``args``."""
-    if program[0] == "tfreid":
-        from tfreid.catalog import COMMANDS
-
-        assert program[1] in COMMANDS, (f"{where}: tfreid has no command {program[1]!r}; "
-                                        f"its commands are {', '.join(COMMANDS)}")
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out), pytest.raises(SystemExit) as stop:
-            COMMANDS.get(program[1])([*args, "--help"])
-        assert stop.value.code == 0, (f"{where}: {' '.join(program)} --help exits "
-                                      f"{stop.value.code}")
-        return out.getvalue()
-    script = ROOT / program[1]
-    assert script.is_file(), f"{where}: {program[1]} does not exist"
-    done = subprocess.run([sys.executable, str(script), *args, "--help"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, (f"{where}: {' '.join(program)} --help fails: "
-                                  f"{done.stderr[-2000:]}")
-    return done.stdout
-
-
 @pytest.mark.parametrize("block", COMMANDS_BLOCKS, ids=[block.id for block in COMMANDS_BLOCKS])
 def test_command_names_real_commands_and_flags(block: Block):
     lines = command_lines(block.source)
     assert lines, f"{block.where()} holds no command"
     for line in lines:
-        argv = shlex.split(line.removeprefix("$ "), comments=True)
-        while argv and re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", argv[0]):
-            argv = argv[1:]  # NAME=value settings of the environment
-        if argv[:1] == ["python3"]:
-            argv = ["python", *argv[1:]]
-        assert len(argv) >= 2 and (argv[0] == "tfreid" or (
-            argv[0] == "python" and argv[1].startswith("scripts/"))), (
-            f"{block.where()}: {line!r} is neither 'tfreid <command> ...' nor "
-            f"'python scripts/<name>.py ...'")
-        program, args = argv[:2], argv[2:]
-        text = help_text(program, args, block.where())
-        for flag in (arg.split("=")[0] for arg in args if arg.startswith("--")):
-            assert re.search(rf"(?<![\w-]){re.escape(flag)}(?![\w-])", text), (
-                f"{block.where()}: {' '.join(program)} has no option {flag} "
-                f"(not in its --help)")
+        assert tfreid_argv(line), f"{block.where()}: {line!r} is not 'tfreid <command> ...'"
+    problems = [problem for line in lines for problem in line_problems(line, block.where())]
+    assert not problems, "\n".join(problems)
