@@ -95,10 +95,11 @@ MSMT = {"list_train.txt": ("train", [("0000/0000_000_01_0303morning_0015_0.jpg",
                                       ("0001/0001_000_05_0113noon_0022_0.jpg", 1)])}
 
 
-def msmt_layout(root):
+def msmt_layout(root, folders=None):
+    """An MSMT17 folder; ``folders`` renames its image folders (V2: mask_train_v2, ...)."""
     for listing, (folder, lines) in MSMT.items():
         for value, (name, _) in enumerate(lines):
-            save_image(root / folder / name, value)
+            save_image(root / (folders or {}).get(folder, folder) / name, value)
         (root / listing).write_text("".join(f"{name} {label}\n" for name, label in lines))
     return root
 
@@ -113,6 +114,18 @@ def test_msmt17_layout(tmp_path):
                                                      "0002_000_11_0113noon_0912_1.jpg"]
     assert imported.extra == {"protocol": {"name": "msmt17", "camera_rule": True,
                                            "test_identity_offset": 2}}
+
+
+def test_msmt17_v2_reads_its_own_image_folders(tmp_path):
+    v1 = msmt17_records(msmt_layout(tmp_path / "MSMT17_V1"))
+    v2 = msmt17_records(msmt_layout(tmp_path / "MSMT17_V2", {"train": "mask_train_v2",
+                                                             "test": "mask_test_v2"}))
+    assert {split: labels(records) for split, records in v2.splits.items()} == \
+        {split: labels(records) for split, records in v1.splits.items()}
+    assert v2.extra == v1.extra and v2.source.startswith("MSMT17_V2")
+    (tmp_path / "MSMT17_V2" / "list_val.txt").unlink()
+    with pytest.raises(DataError, match="is not a MSMT17_V2 folder: list_val.txt is missing"):
+        msmt17_records(tmp_path / "MSMT17_V2")
 
 
 def test_msmt17_command_and_a_missing_listed_image(tmp_path):

@@ -1,6 +1,8 @@
-"""MSMT17 (Wei et al., CVPR 2018), the ``MSMT17_V1/`` folder of the release: ``train/``
-and ``test/`` hold ``<identity>/<name>.jpg``; ``list_train.txt`` and ``list_val.txt``
-(images of ``train/``), ``list_query.txt`` and ``list_gallery.txt`` (of ``test/``) name
+"""MSMT17 (Wei et al., CVPR 2018), the ``MSMT17_V1/`` folder of the release, or the
+``MSMT17_V2/`` one (the same lists and images with the faces blurred, in
+``mask_train_v2/`` and ``mask_test_v2/``, as torchreid's loader reads V2): ``train/`` and ``test/`` hold
+``<identity>/<name>.jpg``; ``list_train.txt`` and ``list_val.txt`` (images of ``train/``),
+``list_query.txt`` and ``list_gallery.txt`` (of ``test/``) name
 them, one ``relative/path label`` a line, e.g. ``0000/0000_000_01_0303morning_0015_0.jpg
 0``. The camera is the third ``_`` field of the name (``01``: camera 1 of 15), as
 torchreid's ``msmt17`` loader reads it; the identity is the line's label.
@@ -26,8 +28,17 @@ from tfreid.errors import DataError
 MSMT_LISTS = {"train": ("train", ("list_train.txt", "list_val.txt")),
               "query": ("test", ("list_query.txt",)),
               "gallery": ("test", ("list_gallery.txt",))}
-MSMT_PARTS = ("train/", "test/", "list_train.txt", "list_val.txt", "list_query.txt",
-              "list_gallery.txt")
+MSMT_LIST_FILES = ("list_train.txt", "list_val.txt", "list_query.txt", "list_gallery.txt")
+# each version's image folders of the train and test lists
+MSMT_FOLDERS = {"MSMT17_V1": {"train": "train", "test": "test"},
+                "MSMT17_V2": {"train": "mask_train_v2", "test": "mask_test_v2"}}
+
+
+def msmt_version(root: Path) -> str:
+    """``MSMT17_V1`` or ``MSMT17_V2``, by the image folders ``root`` holds (V1's if
+    neither: ``require`` then names what is missing)."""
+    v2 = MSMT_FOLDERS["MSMT17_V2"]
+    return "MSMT17_V2" if all((root / v2[kind]).is_dir() for kind in v2) else "MSMT17_V1"
 
 
 def msmt_camera(name: str) -> int | None:
@@ -51,11 +62,15 @@ def _entries(root: Path, folder: str, listing: str) -> list[tuple[Path, int, int
 
 
 def msmt17_records(root: str | Path, progress: Progress = None) -> ImportedDataset:
-    """The train / query / gallery splits of an MSMT17_V1 folder (module docstring)."""
+    """The train / query / gallery splits of an MSMT17_V1 or _V2 folder (module
+    docstring)."""
     root = Path(root)
-    require(root, "MSMT17_V1", *MSMT_PARTS)
-    entries = {split: [entry for listing in listings for entry in _entries(root, folder, listing)]
-               for split, (folder, listings) in MSMT_LISTS.items()}
+    version = msmt_version(root)
+    folders = MSMT_FOLDERS[version]
+    require(root, version, *(f"{folder}/" for folder in folders.values()), *MSMT_LIST_FILES)
+    entries = {split: [entry for listing in listings
+                       for entry in _entries(root, folders[kind], listing)]
+               for split, (kind, listings) in MSMT_LISTS.items()}
     offset = max((label for _, label, _ in entries["train"]), default=-1) + 1
     notes = ImportNotes()
     splits: dict[str, list[ImageRecord]] = {}
@@ -67,7 +82,7 @@ def msmt17_records(root: str | Path, progress: Progress = None) -> ImportedDatas
             if progress:
                 progress(1)
     protocol = {"name": "msmt17", "camera_rule": True, "test_identity_offset": offset}
-    return ImportedDataset(splits, f"MSMT17 {root}", None, notes,
+    return ImportedDataset(splits, f"{version} {root}", None, notes,
                            {"protocol": protocol}).check()
 
 
@@ -75,14 +90,15 @@ class MSMT17Importer(Importer):
     """``make_tfrecords msmt17 ROOT`` (module docstring)."""
 
     name = "msmt17"
-    help = "an MSMT17_V1 folder (train, test, list_{train,val,query,gallery}.txt)"
+    help = ("an MSMT17_V1 folder (train, test, list_{train,val,query,gallery}.txt) or an "
+            "MSMT17_V2 one (mask_train_v2, mask_test_v2, the same lists)")
     default_out = "tfrecords/msmt17"
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("root", help="the MSMT17_V1 folder")
+        parser.add_argument("root", help="the MSMT17_V1 or MSMT17_V2 folder")
 
     def total(self, args: argparse.Namespace) -> int | None:
-        return count_lines(Path(args.root) / name for name in MSMT_PARTS[2:])
+        return count_lines(Path(args.root) / name for name in MSMT_LIST_FILES)
 
     def collect(self, args: argparse.Namespace, progress: Progress = None) -> ImportedDataset:
         return msmt17_records(args.root, progress)
