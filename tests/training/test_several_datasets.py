@@ -6,13 +6,15 @@ import argparse
 import numpy as np
 import pytest
 
+from tests.data.test_benchmark_importers import imported_through_command, vehicleid_layout
 from tfreid.cli.common import add_run_arguments, config_from_args
-from tfreid.data import load_split
+from tfreid.data import Dataset, load_split
 from tfreid.data.default import make_surfaces
 from tfreid.data.split import Split
 from tfreid.data.surfaces import SurfaceConfig
 from tfreid.errors import DataError
 from tfreid.evaluation import held_out_scores
+from tfreid.evaluation.protocol import evaluate_model
 from tfreid.training import RunConfig, load_run, train
 from tfreid.training.legacy_settings import upgrade_settings
 from tfreid.training.report import format_results
@@ -102,3 +104,21 @@ def test_a_missing_test_dataset_stops_the_run_before_training(tmp_path, tiny_dat
     with pytest.raises(DataError, match="nowhere"):
         tiny_run(tmp_path, tiny_dataset, test_datasets=[str(tmp_path / "nowhere")])
     assert not (tmp_path / "logs" / "t").exists()
+
+
+@pytest.mark.slow
+def test_vehicleid_trains_beside_a_dataset_and_is_scored_over_its_draws(tmp_path, tiny_dataset):
+    vehicles = tmp_path / "vehicleid"
+    imported_through_command(vehicleid_layout(tmp_path / "VehicleID"), vehicles, "vehicleid",
+                             "--test-size", "800")
+    results = tiny_run(tmp_path, tiny_dataset, train_datasets=[str(vehicles)],
+                       test_datasets=[str(vehicles)])
+    # 10 surface identities and VehicleID's 2 training vehicles, apart
+    assert results["train_identities"] + len(results["validation_identities"]) == 12
+    [report] = results["test_datasets"]
+    assert (report["draws"], report["queries"], report["gallery"]) == (10, 3, 3)
+    again = evaluate_model(load_run(results["logdir"])[0], Dataset.open(vehicles),
+                           metric=results["metric"], progress=False)
+    assert report["mAP"] == pytest.approx(again["mAP"], abs=1e-6)
+    with pytest.raises(DataError, match="query"):
+        tiny_run(tmp_path / "alone", vehicles)
