@@ -1,10 +1,10 @@
 """MSMT17 (Wei et al., CVPR 2018), the ``MSMT17_V1/`` folder of the release, or the
 ``MSMT17_V2/`` one (the same lists and images with the faces blurred, in
-``mask_train_v2/`` and ``mask_test_v2/``, as torchreid's loader reads V2): ``train/`` and ``test/`` hold
-``<identity>/<name>.jpg``; ``list_train.txt`` and ``list_val.txt`` (images of ``train/``),
-``list_query.txt`` and ``list_gallery.txt`` (of ``test/``) name
-them, one ``relative/path label`` a line, e.g. ``0000/0000_000_01_0303morning_0015_0.jpg
-0``. The camera is the third ``_`` field of the name (``01``: camera 1 of 15), as
+``mask_train_v2/`` and ``mask_test_v2/``, as torchreid's loader reads V2): ``train/`` and
+``test/`` hold ``<identity>/<name>.jpg``; ``list_train.txt`` and ``list_val.txt`` (images
+of ``train/``), ``list_query.txt`` and ``list_gallery.txt`` (of ``test/``) name them,
+one ``relative/path label`` a line, e.g. ``0000/0000_000_01_0303morning_0015_0.jpg 0``.
+The camera is the third ``_`` field of the name (``01``: camera 1 of 15), as
 torchreid's ``msmt17`` loader reads it; the identity is the line's label.
 
 Splits: train = ``list_train`` + ``list_val`` (the paper's training set, 32,621 images of
