@@ -41,12 +41,12 @@ def split_of(identities, cameras):
 def test_joined_training_splits_keep_each_dataset_s_identities_and_cameras_apart():
     first = split_of([0, 0, 3, 3], [1, 2, 1, 2])
     second = split_of([0, 0, 5, 5], [0, 1, 0, 1])
-    third = split_of([2, 2], [0, 0])
+    third = split_of([2, 2], [0, -1])
     joined = join_training_splits([first, second, third])
     # the second's shift past the first's largest identity (3) and camera (2), the third's
-    # past the shifted second's (4 + 5 = 9, 3 + 1 = 4)
+    # past the shifted second's (4 + 5 = 9, 3 + 1 = 4); an unknown camera (-1) stays so
     assert joined.identities.tolist() == [0, 0, 3, 3, 4, 4, 9, 9, 12, 12]
-    assert joined.cameras.tolist() == [1, 2, 1, 2, 3, 4, 3, 4, 5, 5]
+    assert joined.cameras.tolist() == [1, 2, 1, 2, 3, 4, 3, 4, 5, -1]
     assert joined.filenames.tolist() == [*first.filenames, *second.filenames,
                                          *third.filenames]
     assert len(np.unique(joined.identities)) == 2 + 2 + 1

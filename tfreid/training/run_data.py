@@ -53,14 +53,16 @@ def load_reid_data(config, lonely: str = "error", self_supervised: bool = False,
 def join_training_splits(parts: list[Split]) -> Split:
     """The training splits of several datasets as one, each dataset's identities and cameras
     kept apart: those of part k are shifted past the largest of parts 0 .. k-1, so no two
-    datasets share a label (identity 7 of Duke is not identity 7 of Market)."""
+    datasets share a label (identity 7 of Duke is not identity 7 of Market); an unknown
+    camera (below 0) stays unknown."""
     shifted, next_identity, next_camera = [], 0, 0
     for part in parts:
         if len(part):
-            part = Split(part.images, part.identities + next_identity,
-                         part.cameras + next_camera, part.filenames)
+            cameras = np.where(part.cameras >= 0, part.cameras + next_camera, part.cameras)
+            part = Split(part.images, part.identities + next_identity, cameras,
+                         part.filenames)
             next_identity = int(part.identities.max()) + 1
-            next_camera = int(part.cameras.max()) + 1
+            next_camera = max(next_camera, int(cameras.max()) + 1)
         shifted.append(part)
     return concatenate(shifted)
 
